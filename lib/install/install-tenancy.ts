@@ -1,0 +1,96 @@
+import type { DataSource } from 'typeorm'
+import { tenantScope } from '../context/tenant-context'
+import { resolveStore, type TenantStoreOption } from '../context/store-registry'
+import { TenancyConfigurationError, TypeormIncompatibleError } from '../errors'
+import { scopeResultCache } from '../cache/scoped-result-cache'
+import { patchQueryBuilders } from '../query/query-builder-patch'
+import { TENANT_PARAMETER } from '../query/tenant-predicate'
+import type { ScopedEntity } from '../metadata/scoped-entity'
+import { registerRuntime, runtimeOf } from './runtime-registry'
+import { TenancyRuntime } from './tenancy-runtime'
+import { assertTypeormShape } from './typeorm-shape'
+import { typeormVersion } from './typeorm-version'
+
+/** Options of {@link installTenancy}. */
+export interface TenancyOptions {
+  /**
+   * Where the tenant context lives.
+   * - `'async-local-storage'` (default): Node's `AsyncLocalStorage`. Fastest, and fails closed on shared
+   *   emitters fired outside a request.
+   * - `'cls-hooked'`: a `cls-hooked` namespace named `typeorm-tenancy`, for apps that already use
+   *   cls-hooked. Slower; see `createClsHookedStore` to share your own namespace.
+   * - a {@link TenantStore}: your own implementation.
+   */
+  store?: TenantStoreOption
+}
+
+/**
+ * Protects a DataSource: from now on every query builder of it (find, relations, loaders, trees, the
+ * QueryBuilder itself) carries the tenant condition for each `@TenantScoped` entity it touches, and any
+ * such query with no tenant in context fails closed.
+ *
+ * Call it once per DataSource, before or after `initialize()`. The `@TenantScoped` columns are checked
+ * when the metadata is built; a wrong column name makes `initialize()` (or this call, if already
+ * initialized) throw {@link TenancyConfigurationError}.
+ *
+ * ```ts
+ * const dataSource = new DataSource({ type: 'postgres', entities: [SupportTicket] })
+ * installTenancy(dataSource)
+ * await dataSource.initialize()
+ * ```
+ */
+export function installTenancy(dataSource: DataSource, options: TenancyOptions = {}): void {
+  if (typeof options !== 'object' || options === null) throw TenancyConfigurationError.invalidOption('options', options, 'an object or nothing')
+  const store = resolveStore(options.store)
+  const existing = runtimeOf(dataSource)
+  if (existing) {
+    if (existing.store !== store) {
+      throw TenancyConfigurationError.invalidOption('store', store.name, `the store of the first installTenancy() call on this DataSource (${existing.store.name})`)
+    }
+    return
+  }
+  assertTypeormShape(dataSource)
+  patchQueryBuilders()
+  const runtime = new TenancyRuntime(dataSource, store)
+  registerRuntime(dataSource, runtime)
+  scopeResultCache(dataSource, store)
+
+  if (dataSource.isInitialized) {
+    verify(runtime)
+  } else {
+    const internals = dataSource as unknown as { buildMetadatas?: () => Promise<void> }
+    const buildMetadatas = internals.buildMetadatas
+    if (typeof buildMetadatas !== 'function') {
+      throw TypeormIncompatibleError.forShape(typeormVersion(), 'DataSource.buildMetadatas is missing')
+    }
+    internals.buildMetadatas = async function (this: DataSource) {
+      await buildMetadatas.call(this)
+      verify(runtime)
+    }
+  }
+}
+
+/**
+ * Resolves every entity's scope, then proves on the first scoped entity that the condition really
+ * appears in the SQL TypeORM builds, for the main table and for a join.
+ */
+function verify(runtime: TenancyRuntime): void {
+  const scoped = runtime.validate()
+  const probe = scoped[0]
+  if (probe) probeFilter(runtime, probe)
+}
+
+function probeFilter(runtime: TenancyRuntime, scope: ScopedEntity): void {
+  const probeTenant = scope.numeric ? 0 : 'probe'
+  const sql = runtime.store.run(tenantScope(probeTenant), () =>
+    runtime.dataSource
+      .createQueryBuilder(scope.metadata.target, 'tenancy_probe')
+      .leftJoin(scope.metadata.target, 'tenancy_probe_join', '1=1')
+      .getQuery(),
+  )
+  const expected = `:${TENANT_PARAMETER}`
+  const first = sql.indexOf(expected)
+  if (first === -1 || sql.indexOf(expected, first + 1) === -1) {
+    throw TypeormIncompatibleError.forShape(typeormVersion(), `the tenant condition did not appear in the SQL built for ${scope.name}: ${sql}`)
+  }
+}
