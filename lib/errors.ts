@@ -179,6 +179,72 @@ export class CrossTenantWriteError extends TenancyError {
       entity,
     )
   }
+
+  static tenantChange(entity: string, column: string): CrossTenantWriteError {
+    return new CrossTenantWriteError(
+      `A write to "${entity}" changes ${column}, the tenant column; a row cannot move to another tenant and nothing was written. ` +
+        `Leave ${column} out of the update, or move the row in runWithoutTenant(() => ...) as a deliberate admin job.`,
+      entity,
+    )
+  }
+
+  static sharedRow(entity: string, column: string): CrossTenantWriteError {
+    return new CrossTenantWriteError(
+      `A write to "${entity}" would create or change a shared row (${column} IS NULL); shared rows are read by every tenant ` +
+        `and written by none, so nothing was written. Write shared rows in runWithoutTenant(() => ...).`,
+      entity,
+    )
+  }
+
+  static opaqueTenantValue(entity: string, column: string): CrossTenantWriteError {
+    return new CrossTenantWriteError(
+      `A write to "${entity}" sets ${column} with a raw SQL expression, which the plugin cannot check; nothing was written. ` +
+        `Leave ${column} empty (the plugin fills it in) or pass a plain value.`,
+      entity,
+    )
+  }
+
+  static rowNotFound(entity: string): CrossTenantWriteError {
+    return new CrossTenantWriteError(
+      `save() of "${entity}" names a generated primary key that the current tenant has no row for; nothing was written. ` +
+        `Load the entity under the current tenant before saving it, or leave the primary key empty to create a new row.`,
+      entity,
+    )
+  }
+
+  static foreignReference(entity: string, related: string): CrossTenantWriteError {
+    return new CrossTenantWriteError(
+      `A write to "${entity}" links it to "${related}" rows that the current tenant has no row for; nothing was written. ` +
+        `Link only rows the current tenant can load.`,
+      entity,
+    )
+  }
+
+  static upsertCannotBeScoped(entity: string, column: string, dialect: string): CrossTenantWriteError {
+    return new CrossTenantWriteError(
+      `An upsert of "${entity}" on ${dialect} cannot be limited to the current tenant: ON DUPLICATE KEY UPDATE fires on any ` +
+        `unique key and takes no WHERE, so it could overwrite another tenant's row; nothing was written. ` +
+        `Make ${column} part of the conflict target and of every unique key the row can collide on ` +
+        `(e.g. @Unique(['${column}', 'slug'])), or use insert() and update() separately.`,
+      entity,
+    )
+  }
+
+  static rawConflictClause(entity: string): CrossTenantWriteError {
+    return new CrossTenantWriteError(
+      `An insert into "${entity}" uses a raw ON CONFLICT clause (onConflict()), which the plugin cannot limit to the current ` +
+        `tenant; nothing was written. Use orUpdate(columns, conflictTarget) or orIgnore() instead.`,
+      entity,
+    )
+  }
+
+  static insertFromSelect(entity: string, column: string): CrossTenantWriteError {
+    return new CrossTenantWriteError(
+      `An INSERT ... SELECT into "${entity}" cannot be checked row by row for ${column}; nothing was written. ` +
+        `Load the rows and insert them with values(), or run the job in runWithoutTenant(() => ...).`,
+      entity,
+    )
+  }
 }
 
 /** A row of another tenant was loaded and the `onLeak: 'throw'` policy is in force. */
@@ -191,6 +257,47 @@ export class CrossTenantRowError extends TenancyError {
     readonly entity: string,
   ) {
     super(message)
+  }
+
+  /** `onLeak: 'throw'`: the failsafe found `count` rows of other tenants in a loaded result; the first is `event`. */
+  static forRow(event: { entity: string; primaryKey: unknown; foundTenant: unknown; expectedTenant: unknown; path: string }, count = 1): CrossTenantRowError {
+    const more = count > 1 ? ` (and ${count - 1} more row${count > 2 ? 's' : ''})` : ''
+    return new CrossTenantRowError(
+      `A row of "${event.entity}" with primary key ${JSON.stringify(event.primaryKey)} belongs to tenant ${String(event.foundTenant)}, ` +
+        `but was loaded through ${event.path} while tenant ${String(event.expectedTenant)} is current${more}; onLeak: 'throw' refused the result. ` +
+        `A query on ${event.path} is missing the tenant condition: join the entity class instead of a raw table, or add the condition yourself.`,
+      event.entity,
+    )
+  }
+
+  /** Application code added a row of another tenant to a loaded relation collection; the collection is unchanged. */
+  static foreignElement(entity: string, relation: string, method: string, foundTenant: unknown, expectedTenant: unknown): CrossTenantRowError {
+    return new CrossTenantRowError(
+      `${relation}.${method}() was given a "${entity}" of tenant ${String(foundTenant)}, but the collection was loaded for tenant ` +
+        `${String(expectedTenant)}; nothing was added. Only rows of the current tenant (or new rows with an empty tenant column) ` +
+        `can be attached to a loaded entity.`,
+      entity,
+    )
+  }
+
+  /**
+   * A save/remove/softRemove/recover of an entity from which the failsafe removed rows of another tenant: TypeORM
+   * would compare the shortened relations with the database and unlink or delete the rows it cannot see.
+   * Nothing was written.
+   */
+  static writeAfterStrip(entity: string, relations: readonly string[], mode: string): CrossTenantRowError {
+    const method = mode === 'soft-remove' ? 'softRemove' : mode
+    const list = relations.join(', ')
+    const fix =
+      mode === 'save'
+        ? `Reload the entity (with the query filter on, the rows are never loaded), or delete the relation propert${relations.length > 1 ? 'ies' : 'y'} ` +
+          `(${list}) from it before saving when you do not mean to change ${relations.length > 1 ? 'them' : 'it'}.`
+        : `Reload the entity (with the query filter on, the rows are never loaded) and ${method} the fresh copy.`
+    return new CrossTenantRowError(
+      `${method}() of "${entity}" was refused: the failsafe removed rows of another tenant from ${list} when it was loaded, ` +
+        `and TypeORM would treat them as removed (unlink, nullify or delete them). Nothing was written. ${fix}`,
+      entity,
+    )
   }
 }
 

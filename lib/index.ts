@@ -16,7 +16,24 @@ export { createClsHookedStore } from './context/cls-hooked-store'
 export type { ClsHookedStoreOptions, ClsHookedTenantStore } from './context/cls-hooked-store'
 
 export { getTenantRepository, getTenantTreeRepository, isTenancyInstalled } from './repository/get-tenant-repository'
+
+export { FilteredRelationArray } from './failsafe/filtered-relation-array'
+export type { RelationArrayGuard } from './failsafe/filtered-relation-array'
+export { stripCrossTenantRows } from './failsafe/strip-cross-tenant-rows'
+export type { StripResult } from './failsafe/strip-cross-tenant-rows'
+export { failsafeCounters, resetFailsafeCounters } from './failsafe/failsafe-counters'
+export type { FailsafeCounters } from './failsafe/failsafe-runtime'
+export type { LeakEvent } from './failsafe/leak-event'
+export { consoleTenancyLogger } from './failsafe/failsafe-options'
+export type { OnLeakPolicy, TenancyLogger } from './failsafe/failsafe-options'
+export { TenancyFailsafeSubscriber } from './subscriber/tenancy-failsafe-subscriber'
 export { tenantCacheId } from './cache/tenant-cache-id'
+
+// Framework-free: also at 'typeorm-tenancy/jobs'. The framework integrations are only at their subpaths
+// ('typeorm-tenancy/express', '/koa', '/fastify', '/nestjs'), so this entry never loads a framework.
+export { runForTenant } from './jobs/run-for-tenant'
+export { forEachTenant, ForEachTenantError } from './jobs/for-each-tenant'
+export type { ForEachTenantOptions, TenantJobReport, TenantJobResult } from './jobs/for-each-tenant'
 
 export type { TenantId } from './tenant-id'
 export {

@@ -4,7 +4,16 @@
 const { mkdirSync, writeFileSync } = require('node:fs')
 const { join } = require('node:path')
 
-const entries = { index: '../cjs/index.js' }
+// One entry per package.json export; the framework subpaths load their framework only when imported.
+const entries = {
+  index: '../cjs/index.js',
+  express: '../cjs/integrations/express/index.js',
+  koa: '../cjs/integrations/koa/index.js',
+  fastify: '../cjs/integrations/fastify/index.js',
+  nestjs: '../cjs/integrations/nestjs/index.js',
+  jobs: '../cjs/jobs/index.js',
+  testing: '../cjs/testing/index.js',
+}
 const root = join(__dirname, '..')
 mkdirSync(join(root, 'dist/esm'), { recursive: true })
 for (const [name, target] of Object.entries(entries)) {

@@ -19,7 +19,11 @@ export interface ClsHookedStoreOptions {
 /** A {@link TenantStore} on cls-hooked, plus emitter binding. */
 export interface ClsHookedTenantStore extends TenantStore {
   readonly namespace: Namespace
-  /** Binds a per-request emitter to the current context, so its listeners see the request's tenant. */
+  /**
+   * Binds a per-request emitter to the current context, so its listeners see the request's tenant even when
+   * the emitter is fired from outside the request (a socket, a shared timer). Call it inside the request;
+   * outside any context it does nothing.
+   */
   bindEmitter(emitter: EventEmitter): void
 }
 
@@ -57,7 +61,7 @@ export function createClsHookedStore(options: ClsHookedStoreOptions = {}): ClsHo
   const contexts = internals._contexts
   const syncStack: TenantContext[] = []
 
-  return {
+  const store: ClsHookedTenantStore = {
     name: 'cls-hooked',
     namespace,
     run<R>(context: TenantContext, fn: () => R): R {
@@ -82,9 +86,17 @@ export function createClsHookedStore(options: ClsHookedStoreOptions = {}): ClsHo
       return contexts.get(executionAsyncId()) === active ? value : undefined
     },
     bindEmitter(emitter: EventEmitter): void {
-      namespace.bindEmitter(emitter)
+      // cls-hooked's own bindEmitter only swaps `namespace.active`, which get() rightly refuses to trust
+      // outside its own run(); so every emit re-enters the context captured here, through run().
+      const context = store.get()
+      if (context === undefined) return
+      const emit = emitter.emit
+      emitter.emit = function (this: EventEmitter, ...args: Parameters<EventEmitter['emit']>) {
+        return store.run(context, () => emit.apply(this, args))
+      }
     },
   }
+  return store
 }
 
 function resolveNamespace(cls: typeof import('cls-hooked'), ns: string | Namespace | undefined): Namespace {

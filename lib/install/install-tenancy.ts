@@ -4,6 +4,9 @@ import { resolveStore, type TenantStoreOption } from '../context/store-registry'
 import { TenancyConfigurationError, TypeormIncompatibleError } from '../errors'
 import { scopeResultCache } from '../cache/scoped-result-cache'
 import { patchQueryBuilders } from '../query/query-builder-patch'
+import { patchWriteBuilders } from '../write/patch-write-builders'
+import { attachFailsafeSubscriber, installFailsafe } from '../failsafe/install-failsafe'
+import type { OnLeakPolicy, TenancyLogger } from '../failsafe/failsafe-options'
 import { TENANT_PARAMETER } from '../query/tenant-predicate'
 import type { ScopedEntity } from '../metadata/scoped-entity'
 import { registerRuntime, runtimeOf } from './runtime-registry'
@@ -22,6 +25,34 @@ export interface TenancyOptions {
    * - a {@link TenantStore}: your own implementation.
    */
   store?: TenantStoreOption
+  /**
+   * The failsafe: an `EntitySubscriber` and result hooks that remove rows of other tenants from loaded
+   * results and relations, report them, and refuse writes that would touch the rows they removed.
+   * - `true` (default): on.
+   * - `false`: off (no subscriber, no result check; the query filter alone protects reads).
+   */
+  failsafe?: boolean
+  /**
+   * What the failsafe does with a row of another tenant found in a loaded result.
+   * - `'strip'` (default): remove it, log a warning, count it, return the rest.
+   * - `'throw'`: log and count it, then throw `CrossTenantRowError` (for tests and strict deployments).
+   */
+  onLeak?: OnLeakPolicy
+  /**
+   * Where the failsafe's warnings go: any object with `warn(obj, msg)`, such as a pino or bunyan logger.
+   * Each stripped row is one `warn(event, message)` call, `event` being a `LeakEvent`.
+   * - omitted (default): `console.warn`.
+   */
+  logger?: TenancyLogger
+  /**
+   * **For tests only.** `false` turns the query filter off for this DataSource, so the failsafe is the only
+   * protection left; the failsafe's own suite uses it to prove that it strips every row the filter would
+   * have excluded. Never set it in production: queries are sent without the tenant condition, and a query
+   * with no tenant in context is no longer stopped before the SQL is sent.
+   * - `true` (default): the query filter is on.
+   * - `false`: the query filter is off (test mode).
+   */
+  queryFilter?: boolean
 }
 
 /**
@@ -51,8 +82,13 @@ export function installTenancy(dataSource: DataSource, options: TenancyOptions =
   }
   assertTypeormShape(dataSource)
   patchQueryBuilders()
-  const runtime = new TenancyRuntime(dataSource, store)
+  patchWriteBuilders()
+  if (options.queryFilter !== undefined && typeof options.queryFilter !== 'boolean') {
+    throw TenancyConfigurationError.invalidOption('queryFilter', options.queryFilter, 'true, false (tests only) or nothing')
+  }
+  const runtime = new TenancyRuntime(dataSource, store, options.queryFilter !== false)
   registerRuntime(dataSource, runtime)
+  installFailsafe(runtime, options)
   scopeResultCache(dataSource, store)
 
   if (dataSource.isInitialized) {
@@ -77,11 +113,12 @@ export function installTenancy(dataSource: DataSource, options: TenancyOptions =
 function verify(runtime: TenancyRuntime): void {
   const scoped = runtime.validate()
   const probe = scoped[0]
-  if (probe) probeFilter(runtime, probe)
+  if (probe && runtime.queryFilter) probeFilter(runtime, probe)
+  attachFailsafeSubscriber(runtime.dataSource)
 }
 
 function probeFilter(runtime: TenancyRuntime, scope: ScopedEntity): void {
-  const probeTenant = scope.numeric ? 0 : 'probe'
+  const probeTenant = scope.numeric ? 0 : scope.uuid ? '00000000-0000-0000-0000-000000000000' : 'probe'
   const sql = runtime.store.run(tenantScope(probeTenant), () =>
     runtime.dataSource
       .createQueryBuilder(scope.metadata.target, 'tenancy_probe')

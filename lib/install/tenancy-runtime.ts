@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm'
 import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import type { TenantContext } from '../context/tenant-context'
 import type { TenantStore } from '../context/tenant-store'
+import type { TenantId } from '../tenant-id'
 import { InvalidTenantIdError, TenantContextMissingError } from '../errors'
 import { resolveScopedEntity, resolveScopedJunction, type Scope, type ScopedEntity } from '../metadata/scoped-entity'
 
@@ -15,6 +16,8 @@ export class TenancyRuntime {
   constructor(
     readonly dataSource: DataSource,
     readonly store: TenantStore,
+    /** False only in test mode (`installTenancy(ds, { queryFilter: false })`): the query filter leaves this DataSource alone. */
+    readonly queryFilter: boolean = true,
   ) {}
 
   /** The scope of an entity or junction table, or `undefined` when it is not tenant-scoped. */
@@ -51,11 +54,22 @@ export class TenancyRuntime {
   contextFor(scope: Scope): TenantContext {
     const context = this.store.get()
     if (context === undefined) throw TenantContextMissingError.forEntity(scope.name)
-    if (context.kind === 'tenant' && scope.kind === 'entity' && scope.numeric && typeof context.tenantId === 'string' && !NUMERIC.test(context.tenantId)) {
-      throw InvalidTenantIdError.forColumn(context.tenantId, scope.name, scope.column.propertyPath, 'numeric')
+    if (context.kind === 'tenant') {
+      for (const entity of scope.kind === 'entity' ? [scope] : scope.ends.map((end) => end.target)) assertComparable(context.tenantId, entity)
     }
     return context
   }
 }
 
+/** Refuses, before any SQL, a tenant id the tenant column's type cannot hold (pg would fail, or worse, cast). */
+function assertComparable(id: TenantId, scope: ScopedEntity): void {
+  if (scope.numeric && typeof id === 'string' && !NUMERIC.test(id)) {
+    throw InvalidTenantIdError.forColumn(id, scope.name, scope.column.propertyPath, 'numeric')
+  }
+  if (scope.uuid && (typeof id !== 'string' || !UUID.test(id))) {
+    throw InvalidTenantIdError.forColumn(id, scope.name, scope.column.propertyPath, 'uuid')
+  }
+}
+
 const NUMERIC = /^-?\d+(\.\d+)?$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

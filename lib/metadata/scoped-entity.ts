@@ -10,7 +10,10 @@ export interface ScopedEntity {
   readonly name: string
   readonly column: ColumnMetadata
   readonly shared: boolean
+  /** The tenant column holds numbers: a string tenant id must be numeric. */
   readonly numeric: boolean
+  /** The tenant column is a `uuid` column: a tenant id must be a UUID. */
+  readonly uuid: boolean
 }
 
 /** One side of a junction table that points at a scoped entity. */
@@ -57,6 +60,7 @@ export function resolveScopedEntity(metadata: EntityMetadata): ScopedEntity | un
     column,
     shared: declaration.shared,
     numeric: NUMERIC_TYPES.has(column.type),
+    uuid: column.type === 'uuid',
   })
 }
 

@@ -30,7 +30,7 @@ export function patchQueryBuilders(): void {
   const createWhereExpression = base['createWhereExpression']!
   base['createWhereExpression'] = function (this: QueryBuilderInternals) {
     const runtime = runtimeOf(dataSourceOf(this))
-    if (runtime === undefined) return createWhereExpression.call(this)
+    if (runtime === undefined || !runtime.queryFilter) return createWhereExpression.call(this)
     const map = this.expressionMap
     let condition = ''
     for (const alias of map.aliases) {
@@ -58,7 +58,7 @@ export function patchQueryBuilders(): void {
   const createJoinExpression = select['createJoinExpression']!
   select['createJoinExpression'] = function (this: QueryBuilderInternals) {
     const runtime = runtimeOf(dataSourceOf(this))
-    if (runtime === undefined) return createJoinExpression.call(this)
+    if (runtime === undefined || !runtime.queryFilter) return createJoinExpression.call(this)
     const joins = this.expressionMap.joinAttributes
     let saved: Array<[(typeof joins)[number], string | undefined]> | undefined
     for (const join of joins) {

@@ -2,26 +2,73 @@ import { randomBytes } from 'node:crypto'
 import { DataSource, type DataSourceOptions, type EntitySchema } from 'typeorm'
 import { installTenancy, runWithoutTenant, type TenancyOptions } from '../../lib'
 import { CapturingLogger } from './capturing-logger'
+import { DialectCapturingLogger } from './dialects/dialect-capturing-logger'
+import { embeddedPostgresExec } from './dialects/embedded-postgres'
+import { currentPostgresSource, postgresSource } from './dialects/postgres-source'
 import { tenancyOptions } from './test-store'
 
-/** A database dialect the isolation suites run on. */
+/** The dialects the suite can run on; TENANCY_TEST_DIALECTS=postgres,mariadb,sqlite picks them. */
+export type DialectName = 'postgres' | 'mariadb' | 'sqlite'
+
+/**
+ * A database dialect the isolation suites run on, with the capabilities a spec can check to skip a
+ * dialect-specific case (`if (!db().dialect.supportsReturning) this.skip()`).
+ */
 export interface TestDialect {
-  /** 'postgres', 'mariadb', 'sqlite'. */
-  readonly name: string
-  /** How the suite reached it, for the banner: 'existing server postgres://...', 'container', 'embedded'. */
+  readonly name: DialectName
+  /** How the suite reached it, for the banner: 'existing server postgres://...', 'container ...', 'embedded PGlite'. */
   readonly label: string
+  /** 'server' (a running server), 'container' (Docker, this run's own) or 'embedded' (in-process). */
+  readonly engine: 'server' | 'container' | 'embedded'
+  /** INSERT, UPDATE and DELETE ... RETURNING all work through TypeORM (PostgreSQL only). */
+  readonly supportsReturning: boolean
+  /** The upsert TypeORM emits: `ON CONFLICT ... DO UPDATE` or `ON DUPLICATE KEY UPDATE`. */
+  readonly upsert: 'on-conflict' | 'on-duplicate-key'
+  /** Two transactions can be open at once (false on PGlite and sql.js: one session for everything). */
+  readonly concurrentTransactions: boolean
+  /** Each DataSource gets its own schema in one database (PostgreSQL); otherwise its own database. */
+  readonly schemas: boolean
+  /** `QueryBuilder.stream()` works (not on SQLite: TypeORM has no stream there). */
+  readonly streams: boolean
+  /**
+   * Numeric parameters reach the SQL as literals (`= 1`, not `= $1`): TypeORM 0.3's SQLite driver inlines
+   * numbers and booleans. A spec asserting `= $n` for a numeric tenant must accept a literal here.
+   */
+  readonly inlinesNumbers: boolean
   /** Options for a DataSource on a fresh, empty namespace (schema or database); `drop` removes it. */
   open(): Promise<{ options: Partial<DataSourceOptions>; drop(): Promise<void> }>
 }
 
-const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test'
+const newName = (): string => `tenancy_${randomBytes(5).toString('hex')}`
 
-function postgresDialect(url: string): TestDialect {
+function postgresDialect(): TestDialect {
   return {
     name: 'postgres',
-    label: `existing server ${url.replace(/:[^:@/]*@/, ':***@')}`,
+    get label() {
+      return currentPostgresSource()?.label ?? 'not started yet'
+    },
+    get engine() {
+      return currentPostgresSource()?.engine ?? 'server'
+    },
+    supportsReturning: true,
+    upsert: 'on-conflict',
+    get concurrentTransactions() {
+      return currentPostgresSource()?.engine !== 'embedded'
+    },
+    schemas: true,
+    streams: true,
+    inlinesNumbers: false,
     async open() {
-      const schema = `tenancy_${randomBytes(5).toString('hex')}`
+      const source = await postgresSource()
+      const schema = newName()
+      if (source.engine === 'embedded') {
+        await embeddedPostgresExec(`CREATE SCHEMA "${schema}"`)
+        return {
+          options: { type: 'postgres', driver: source.driver, schema } as Partial<DataSourceOptions>,
+          drop: () => embeddedPostgresExec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
+        }
+      }
+      const url = source.url!
       const admin = new DataSource({ type: 'postgres', url })
       await admin.initialize()
       await admin.query(`CREATE SCHEMA "${schema}"`)
@@ -36,9 +83,75 @@ function postgresDialect(url: string): TestDialect {
   }
 }
 
-/** The dialects selected for this run. */
+const DEFAULT_MARIADB_URL = 'mysql://root@127.0.0.1:3306/test'
+
+function mariadbDialect(): TestDialect {
+  const url = new URL(process.env['TENANCY_TEST_MARIADB_URL'] ?? DEFAULT_MARIADB_URL)
+  const server = {
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    username: decodeURIComponent(url.username || 'root'),
+    password: decodeURIComponent(url.password),
+  }
+  return {
+    name: 'mariadb',
+    label: `existing server mysql://${server.username}@${server.host}:${server.port} (a fresh database per spec file)`,
+    engine: 'server',
+    supportsReturning: false,
+    upsert: 'on-duplicate-key',
+    concurrentTransactions: true,
+    schemas: false,
+    streams: true,
+    inlinesNumbers: false,
+    async open() {
+      const database = newName()
+      const admin = new DataSource({ type: 'mariadb', ...server })
+      await admin.initialize()
+      await admin.query(`CREATE DATABASE \`${database}\``)
+      return {
+        options: { type: 'mariadb', ...server, database } as Partial<DataSourceOptions>,
+        async drop() {
+          await admin.query(`DROP DATABASE IF EXISTS \`${database}\``)
+          await admin.destroy()
+        },
+      }
+    },
+  }
+}
+
+function sqliteDialect(): TestDialect {
+  return {
+    name: 'sqlite',
+    label: 'embedded SQLite (sql.js, in memory, a fresh database per spec file)',
+    engine: 'embedded',
+    supportsReturning: false,
+    upsert: 'on-conflict',
+    concurrentTransactions: false,
+    schemas: false,
+    streams: false,
+    inlinesNumbers: !process.env['TYPEORM_LINE']?.startsWith('1'),
+    async open() {
+      return {
+        options: { type: 'sqljs', autoSave: false } as Partial<DataSourceOptions>,
+        async drop() {},
+      }
+    },
+  }
+}
+
+const FACTORIES: Record<DialectName, () => TestDialect> = { postgres: postgresDialect, mariadb: mariadbDialect, sqlite: sqliteDialect }
+let selected: TestDialect[] | undefined
+
+/** The dialects selected for this run (TENANCY_TEST_DIALECTS, default `postgres`), the same objects every call. */
 export function testDialects(): TestDialect[] {
-  return [postgresDialect(process.env['TENANCY_TEST_POSTGRES_URL'] ?? DEFAULT_POSTGRES_URL)]
+  if (!selected) {
+    const names = (process.env['TENANCY_TEST_DIALECTS'] ?? 'postgres').split(',').map((n) => n.trim()).filter(Boolean)
+    for (const name of names) {
+      if (!(name in FACTORIES)) throw new Error(`TENANCY_TEST_DIALECTS: unknown dialect "${name}"; expected postgres, mariadb or sqlite`)
+    }
+    selected = [...new Set(names)].map((name) => FACTORIES[name as DialectName]())
+  }
+  return selected
 }
 
 export interface OpenOptions {
@@ -53,6 +166,11 @@ export interface OpenOptions {
 /** A DataSource on its own fresh schema, with a logger that records the SQL sent. */
 export interface TestDataSource {
   readonly dataSource: DataSource
+  /**
+   * The SQL sent. On MariaDB and SQLite, `logger.queries[i].sql` is rewritten into PostgreSQL spelling
+   * ("quotes", $n placeholders, tables qualified by the database or `main`) so one pattern fits all
+   * dialects; `(logger as DialectCapturingLogger).raw` has the statements as sent.
+   */
   readonly logger: CapturingLogger
   readonly dialect: TestDialect
   /** Destroys the DataSource and drops everything it created. */
@@ -60,8 +178,10 @@ export interface TestDataSource {
 }
 
 export async function openTestDataSource(dialect: TestDialect, options: OpenOptions): Promise<TestDataSource> {
-  const logger = new CapturingLogger()
   const namespace = await dialect.open()
+  const options_ = namespace.options as { database?: unknown }
+  const logger =
+    dialect.name === 'postgres' ? new CapturingLogger() : new DialectCapturingLogger(dialect.name === 'sqlite' ? 'main' : String(options_.database))
   const dataSource = new DataSource({
     ...namespace.options,
     ...options.extra,
@@ -71,7 +191,12 @@ export async function openTestDataSource(dialect: TestDialect, options: OpenOpti
     logger,
   } as DataSourceOptions)
   if (options.tenancy !== false) installTenancy(dataSource, tenancyOptions(options.tenancy))
-  await dataSource.initialize()
+  try {
+    await dataSource.initialize()
+  } catch (error) {
+    await namespace.drop().catch(() => undefined)
+    throw error
+  }
   logger.clear()
   return {
     dataSource,
@@ -98,7 +223,7 @@ export function describeEachDialect(title: string, options: OpenOptions, body: (
     describe(`${title} [${dialect.name}]`, function () {
       let db: TestDataSource | undefined
       before(async function () {
-        this.timeout(60_000)
+        this.timeout(120_000)
         db = await openTestDataSource(dialect, options)
       })
       after(async function () {

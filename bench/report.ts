@@ -1,0 +1,128 @@
+import type { DatasetSize } from './dataset'
+import type { MicroResult, Mode } from './protocol'
+import type { VariantName } from './variants'
+import type { WorkloadName } from './workloads'
+
+/** One row of bench/results/latest.json. */
+export interface ResultRow {
+  readonly dataset: DatasetSize['name']
+  readonly workload: WorkloadName
+  readonly mode: Mode
+  readonly variant: VariantName
+  readonly median_ms: number
+  readonly p90_ms: number
+  readonly p10_ms: number
+  readonly cpu_median_us: number
+  readonly samples: number
+  readonly error?: string
+  /** median(variant) / median(handwritten), both measured in the same process, interleaved. */
+  readonly ratio_vs_handwritten: number
+  /** p10(variant) / p10(handwritten): the same comparison without the operations the scheduler delayed. */
+  readonly p10_ratio_vs_handwritten: number
+  /** cpu_median_us(variant) / cpu_median_us(handwritten): the client's JavaScript cost, untouched by waiting. */
+  readonly cpu_ratio_vs_handwritten: number
+  /** Only for tenancy-cls-hooked: against the hand-written baseline of the process without cls-hooked. */
+  readonly ratio_vs_handwritten_without_cls_hooked?: number
+}
+
+export interface Results {
+  readonly node: string
+  readonly typeorm: string
+  readonly postgres: string
+  readonly machine: {
+    readonly cpu: string
+    readonly cores: number
+    readonly memory_gb: number
+    readonly os: string
+    readonly load_before: readonly number[]
+    readonly load_after: readonly number[]
+  }
+  readonly date: string
+  readonly seconds: number
+  readonly datasets: ReadonlyArray<DatasetSize>
+  readonly plan: unknown
+  readonly rows: ResultRow[]
+  /** The hand-written baseline measured inside the cls-hooked process (its async hooks slow every await). */
+  readonly baselines: ResultRow[]
+  readonly micro: MicroResult[]
+  readonly notes: string[]
+}
+
+const COLUMNS: readonly VariantName[] = ['no-filter', 'tenancy-als', 'tenancy-als-no-failsafe', 'tenancy-cls-hooked', 'rls']
+
+const ms = (value: number): string => (value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3))
+
+/** The markdown report: one table per dataset and mode, ratios first, then the micro measurements. */
+export function renderMarkdown(results: Results): string {
+  const lines: string[] = []
+  const m = results.machine
+  lines.push(
+    `Run ${results.date}: Node ${results.node}, TypeORM ${results.typeorm}, PostgreSQL ${results.postgres}, ` +
+      `${m.cores} x ${m.cpu}, ${m.memory_gb} GB, ${m.os}; load average ${m.load_before.map((l) => l.toFixed(2)).join(' ')} before, ` +
+      `${m.load_after.map((l) => l.toFixed(2)).join(' ')} after; ${Math.round(results.seconds)} s.`,
+  )
+  lines.push('')
+  lines.push(
+    'Each cell: **median(variant) / median(handwritten)** of the wall time per operation, then in brackets the same ratio of the ' +
+      '10th percentiles (the operations the shared machine\'s scheduler did not delay) and of the client\'s CPU time per operation. ' +
+      'Absolute times, p90 included, are in latest.json.',
+  )
+  for (const dataset of results.datasets) {
+    for (const mode of ['sequential', 'concurrent'] as const) {
+      const rows = results.rows.filter((r) => r.dataset === dataset.name && r.mode === mode)
+      if (rows.length === 0) continue
+      lines.push('')
+      lines.push(
+        `**${dataset.organizations} organizations x ${dataset.ticketsPerOrganization} tickets x ${dataset.commentsPerTicket} comments, ${mode}` +
+          `${mode === 'concurrent' ? ' (8 clients)' : ''}**`,
+      )
+      lines.push('')
+      lines.push(`| workload | handwritten: median (p90) ms, CPU µs | ${COLUMNS.join(' | ')} | tenancy-als CPU − handwritten CPU |`)
+      lines.push(`|---|---|${COLUMNS.map(() => '---').join('|')}|---|`)
+      const workloads = [...new Set(rows.map((r) => r.workload))]
+      for (const workload of workloads) {
+        const find = (variant: VariantName) => rows.find((r) => r.workload === workload && r.variant === variant)
+        const hand = find('handwritten')
+        const als = find('tenancy-als')
+        const cells = COLUMNS.map((variant) => {
+          const row = find(variant)
+          if (row?.error) return 'failed (see latest.json)'
+          return row ? `**${row.ratio_vs_handwritten.toFixed(2)}** (${row.p10_ratio_vs_handwritten.toFixed(2)}, ${row.cpu_ratio_vs_handwritten.toFixed(2)})` : '–'
+        })
+        const delta = hand && als && !als.error ? `${(als.cpu_median_us - hand.cpu_median_us).toFixed(0)} µs` : '–'
+        const base = hand ? `${ms(hand.median_ms)} (${ms(hand.p90_ms)}), ${hand.cpu_median_us.toFixed(0)}` : '–'
+        lines.push(`| ${workload} | ${base} | ${cells.join(' | ')} | ${delta} |`)
+      }
+    }
+  }
+  lines.push('')
+  lines.push('| measured alone | value |')
+  lines.push('|---|---|')
+  for (const micro of results.micro) {
+    lines.push(`| ${micro.name} | ${micro.value === null ? (micro.note ?? 'not measured') : `${micro.value.toFixed(1)} ${micro.unit}`} |`)
+  }
+  if (results.notes.length > 0) {
+    lines.push('')
+    for (const note of results.notes) lines.push(`- ${note}`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+/** A plain-text table for the terminal. */
+export function renderText(results: Results): string {
+  const lines: string[] = []
+  const header = ['dataset', 'mode', 'workload', 'variant', 'median ms', 'p90 ms', 'x handwritten', 'p10 x', 'cpu µs', 'cpu x']
+  const body = results.rows.map((r) =>
+    r.error
+      ? [r.dataset, r.mode, r.workload, r.variant, 'failed', '', r.error.slice(0, 60), '', '', '']
+      : [r.dataset, r.mode, r.workload, r.variant, ms(r.median_ms), ms(r.p90_ms), r.ratio_vs_handwritten.toFixed(3), r.p10_ratio_vs_handwritten.toFixed(3), r.cpu_median_us.toFixed(0), r.cpu_ratio_vs_handwritten.toFixed(3)],
+  )
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)))
+  const format = (row: readonly string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')
+  lines.push(format(header))
+  lines.push(widths.map((w) => '-'.repeat(w)).join('  '))
+  for (const row of body) lines.push(format(row))
+  lines.push('')
+  for (const micro of results.micro) lines.push(`${micro.name}: ${micro.value === null ? (micro.note ?? 'not measured') : `${micro.value.toFixed(1)} ${micro.unit}`}`)
+  return lines.join('\n')
+}

@@ -1,0 +1,161 @@
+import 'reflect-metadata'
+import { fork } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { DataSource } from 'typeorm'
+import { typeormVersion } from '../lib/install/typeorm-version'
+import { createDataset, databaseUrl, dropDataset, dropRlsRole, LARGE, SMALL, type Dataset } from './dataset'
+import type { Measurement, Plan, WorkerResult, WorkerTask } from './protocol'
+import { renderMarkdown, renderText, type ResultRow, type Results } from './report'
+
+/**
+ * `npm run bench`: the plugin's cost against a hand-written filter and against PostgreSQL row-level
+ * security, measured side by side, as ratios. See bench/README.md for the knobs.
+ */
+
+const args = new Set(process.argv.slice(2))
+const quick = args.has('--small') || process.env['BENCH_SMALL'] === '1'
+const int = (name: string, fallback: number): number => {
+  const value = process.env[name]
+  return value === undefined || value === '' ? fallback : Math.max(1, Number.parseInt(value, 10))
+}
+
+const plan: Plan = quick
+  ? { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 120), concurrentRounds: int('BENCH_ROUNDS', 8), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), modes: { small: ['sequential', 'concurrent'], large: [] } }
+  : { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 700), concurrentRounds: int('BENCH_ROUNDS', 48), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), modes: { large: ['sequential', 'concurrent'], small: ['sequential'] } }
+
+const log = (line: string): void => {
+  process.stderr.write(line + '\n')
+}
+
+function runWorker(task: WorkerTask): Promise<WorkerResult> {
+  const execArgv = [...process.execArgv]
+  if (process.env['BENCH_CPU_PROF']) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(__dirname, 'results', 'profiles')}`)
+  const child = fork(path.join(__dirname, 'worker.ts'), [], { execArgv, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] })
+  return new Promise((resolve, reject) => {
+    let result: WorkerResult | undefined
+    child.once('message', (message) => {
+      result = message as WorkerResult
+    })
+    child.once('error', reject)
+    child.once('exit', (code) => (result ? resolve(result) : reject(new Error(`the ${task.group} worker exited with code ${code}`))))
+    child.send(task)
+  })
+}
+
+async function serverVersion(url: string): Promise<string> {
+  const ds = new DataSource({ type: 'postgres', url })
+  await ds.initialize()
+  try {
+    const [row] = (await ds.query('SHOW server_version')) as Array<{ server_version: string }>
+    return row?.server_version ?? 'unknown'
+  } finally {
+    await ds.destroy()
+  }
+}
+
+function withRatios(measurements: readonly Measurement[], baseline: readonly Measurement[]): ResultRow[] {
+  return measurements.map((m) => {
+    const hand = baseline.find((b) => b.dataset === m.dataset && b.workload === m.workload && b.mode === m.mode && b.variant === 'handwritten')
+    return {
+      ...m,
+      ratio_vs_handwritten: hand ? m.median_ms / hand.median_ms : Number.NaN,
+      p10_ratio_vs_handwritten: hand ? m.p10_ms / hand.p10_ms : Number.NaN,
+      cpu_ratio_vs_handwritten: hand ? m.cpu_median_us / hand.cpu_median_us : Number.NaN,
+    }
+  })
+}
+
+async function main(): Promise<void> {
+  const url = databaseUrl()
+  const started = Date.now()
+  const loadBefore = os.loadavg()
+  const postgres = await serverVersion(url)
+  const typeorm = typeormVersion()
+  log(`typeorm-tenancy bench: Node ${process.version}, TypeORM ${typeorm}, PostgreSQL ${postgres}, ${os.cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`)
+
+  const sizes = quick ? [SMALL] : [LARGE, SMALL]
+  const datasets: Dataset[] = []
+  const cleanup = async (): Promise<void> => {
+    for (const dataset of datasets.splice(0)) await dropDataset(url, dataset).catch((e: unknown) => log(`could not drop ${dataset.schema}: ${String(e)}`))
+    await dropRlsRole(url)
+  }
+  const onSignal = (): void => {
+    void cleanup().finally(() => process.exit(130))
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+
+  let main: WorkerResult
+  let cls: WorkerResult
+  try {
+    for (const size of sizes) datasets.push(await createDataset(url, size, log))
+    const shared = { url, datasets: datasets.map((d) => ({ size: d.size, schema: d.schema })), plan, seed: 20261123 }
+    log('group main: no-filter, handwritten, tenancy-als, tenancy-als-no-failsafe, rls (interleaved, shuffled)')
+    main = await runWorker({ ...shared, group: 'main', variants: ['no-filter', 'handwritten', 'tenancy-als', 'tenancy-als-no-failsafe', 'rls'] })
+    log('group cls-hooked: handwritten, tenancy-cls-hooked (own process: cls-hooked hooks every await)')
+    cls = await runWorker({ ...shared, group: 'cls-hooked', variants: ['handwritten', 'tenancy-cls-hooked'] })
+  } finally {
+    await cleanup()
+  }
+
+  const mainRows = withRatios(main.measurements, main.measurements)
+  const clsRows = withRatios(cls.measurements, cls.measurements)
+  const rows: ResultRow[] = [...mainRows]
+  for (const row of clsRows.filter((r) => r.variant === 'tenancy-cls-hooked')) {
+    const hand = mainRows.find((b) => b.dataset === row.dataset && b.workload === row.workload && b.mode === row.mode && b.variant === 'handwritten')
+    rows.push({ ...row, ratio_vs_handwritten_without_cls_hooked: hand ? row.median_ms / hand.median_ms : Number.NaN })
+  }
+  const order = ['no-filter', 'handwritten', 'tenancy-als', 'tenancy-als-no-failsafe', 'tenancy-cls-hooked', 'rls']
+  const keyOf = (r: ResultRow) => `${r.dataset === 'large' ? 0 : 1}${r.mode === 'sequential' ? 0 : 1}`
+  const workloadOrder = [...new Set(rows.map((r) => r.workload))]
+  rows.sort((a, b) => keyOf(a).localeCompare(keyOf(b)) || workloadOrder.indexOf(a.workload) - workloadOrder.indexOf(b.workload) || order.indexOf(a.variant) - order.indexOf(b.variant))
+
+  const cpus = os.cpus()
+  const results: Results = {
+    node: process.version,
+    typeorm,
+    postgres,
+    machine: {
+      cpu: cpus[0]?.model.trim() ?? 'unknown',
+      cores: cpus.length,
+      memory_gb: Math.round(os.totalmem() / 2 ** 30),
+      os: `${os.type()} ${os.release()}`,
+      load_before: loadBefore,
+      load_after: os.loadavg(),
+    },
+    date: new Date().toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    datasets: sizes,
+    plan,
+    rows,
+    baselines: clsRows.filter((r) => r.variant === 'handwritten'),
+    micro: [...main.micro, ...cls.micro],
+    notes: [
+      `Each variant was warmed up with ${plan.warmup} operations. Sequential: every input is run by each variant of a process back to back, ` +
+        `in a shuffled order (${plan.sequentialOps} operations per variant and workload). Concurrent: ${plan.concurrentRounds} rounds, each variant ` +
+        `(shuffled) running ${plan.clients} clients x ${plan.perClient} operations on the same inputs. Ratios compare medians of per-operation latency.`,
+      'tenancy-cls-hooked runs in a second process (cls-hooked installs async hooks that slow every await in the process), against a ' +
+        'hand-written baseline in that same process; `ratio_vs_handwritten_without_cls_hooked` in latest.json compares it with the first process\'s baseline.',
+      'tenancy-als and tenancy-cls-hooked run with the defaults (query filter and failsafe on); tenancy-als-no-failsafe is `failsafe: false`, the query filter alone.',
+      'no-filter is wrong on purpose: it reads every tenant (its count scans all tenants\' rows).',
+      'rls: a non-owner role, the policy `"organizationId" = (SELECT current_setting(\'app.tenant_id\')::int)`, and ' +
+        '`set_config(\'app.tenant_id\', $1, true)` in a transaction per request (BEGIN, set_config, the query, COMMIT).',
+      'The machine is shared with other engineers\' test runs: absolute times are noisy, ratios less so.',
+    ],
+  }
+
+  const outDir = path.join(__dirname, 'results')
+  mkdirSync(outDir, { recursive: true })
+  const suffix = quick ? '-small' : ''
+  writeFileSync(path.join(outDir, `latest${suffix}.json`), JSON.stringify(results, null, 2) + '\n')
+  writeFileSync(path.join(outDir, `latest${suffix}.md`), renderMarkdown(results))
+  console.log(renderText(results))
+  log(`\nwrote bench/results/latest${suffix}.json and latest${suffix}.md in ${Math.round(results.seconds)} s`)
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,72 @@
+import { DataSource, type EntityManager } from 'typeorm'
+import { installTenancy, runWithTenant } from '../lib'
+import { rlsUrl } from './dataset'
+import { benchEntities } from './model'
+
+/**
+ * The variants of the issue, plus `tenancy-als-no-failsafe` (the query filter alone, `failsafe: false`),
+ * which tells the filter's cost from the failsafe's.
+ */
+export type VariantName = 'no-filter' | 'handwritten' | 'tenancy-als' | 'tenancy-als-no-failsafe' | 'tenancy-cls-hooked' | 'rls'
+
+export const VARIANT_ORDER: readonly VariantName[] = ['no-filter', 'handwritten', 'tenancy-als', 'tenancy-als-no-failsafe', 'tenancy-cls-hooked', 'rls']
+
+/**
+ * How a variant gets the tenant into a query:
+ * - `none`: it does not (wrong, the floor);
+ * - `hand`: the workload writes `organizationId` into its where / join conditions;
+ * - `auto`: the workload writes nothing; the plugin or PostgreSQL's policy adds it.
+ */
+export type FilterKind = 'none' | 'hand' | 'auto'
+
+export interface Variant {
+  readonly name: VariantName
+  readonly filter: FilterKind
+  readonly dataSource: DataSource
+  /** One request as tenant `organization`: the way an app on this variant would wrap it. */
+  request<T>(organization: number, fn: (manager: EntityManager) => Promise<T>): Promise<T>
+}
+
+/** Pool size per DataSource: 8 concurrent clients plus one spare. */
+const POOL_SIZE = 9
+
+function open(url: string, schema: string): DataSource {
+  return new DataSource({ type: 'postgres', url, schema, entities: benchEntities, poolSize: POOL_SIZE, logging: false })
+}
+
+/** Opens one variant on the dataset in `schema`. Each variant has its own DataSource and pool. */
+export async function openVariant(name: VariantName, url: string, schema: string): Promise<Variant> {
+  switch (name) {
+    case 'no-filter':
+    case 'handwritten': {
+      const dataSource = open(url, schema)
+      await dataSource.initialize()
+      const manager = dataSource.manager
+      return { name, filter: name === 'no-filter' ? 'none' : 'hand', dataSource, request: (_organization, fn) => fn(manager) }
+    }
+    case 'tenancy-als':
+    case 'tenancy-als-no-failsafe':
+    case 'tenancy-cls-hooked': {
+      const dataSource = open(url, schema)
+      installTenancy(dataSource, { store: name === 'tenancy-cls-hooked' ? 'cls-hooked' : 'async-local-storage', failsafe: name !== 'tenancy-als-no-failsafe' })
+      await dataSource.initialize()
+      const manager = dataSource.manager
+      return { name, filter: 'auto', dataSource, request: (organization, fn) => runWithTenant(organization, () => fn(manager)) }
+    }
+    case 'rls': {
+      // How RLS plugins for ORMs work: a transaction per request, the tenant set for that transaction only.
+      const dataSource = open(rlsUrl(url), schema)
+      await dataSource.initialize()
+      return {
+        name,
+        filter: 'auto',
+        dataSource,
+        request: (organization, fn) =>
+          dataSource.transaction(async (manager) => {
+            await manager.query(`SELECT set_config('app.tenant_id', $1, true)`, [String(organization)])
+            return fn(manager)
+          }),
+      }
+    }
+  }
+}

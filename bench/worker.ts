@@ -1,0 +1,139 @@
+import 'reflect-metadata'
+import type { DatasetSize } from './dataset'
+import { ticketIdRange } from './dataset'
+import { measureContextLookup, measureStripPass } from './micro'
+import type { Measurement, MicroResult, Mode, WorkerResult, WorkerTask } from './protocol'
+import { median, p90, quantile, seededRandom, shuffle } from './stats'
+import { openVariant, type Variant } from './variants'
+import { workloads, type OperationInput, type Workload } from './workloads'
+
+/**
+ * One group of variants in one process, measured round by round on the same inputs. Variants whose context
+ * store changes the whole process (cls-hooked installs async hooks that slow every await) get a process of
+ * their own, with a hand-written baseline beside them.
+ */
+async function runWorker(task: WorkerTask): Promise<WorkerResult> {
+  const started = Date.now()
+  const random = seededRandom(task.seed)
+  const measurements: Measurement[] = []
+  let serial = 0
+
+  const inputs = (size: DatasetSize, count: number): OperationInput[] =>
+    Array.from({ length: count }, () => {
+      const organization = 1 + Math.floor(random() * size.organizations)
+      const [first] = ticketIdRange(size, organization)
+      return { organization, ticketId: first + Math.floor(random() * size.ticketsPerOrganization), serial: serial++ }
+    })
+
+  const once = (variant: Variant, workload: Workload, input: OperationInput): Promise<unknown> =>
+    variant.request(input.organization, (manager) => workload.run(manager, variant.filter, input))
+
+  /** Wall time of each operation in ms, and the client process's CPU time per operation in µs. */
+  interface Samples {
+    readonly wall: number[]
+    readonly cpu: number[]
+  }
+  const none = (): Samples => ({ wall: [], cpu: [] })
+
+  const timed = async (variant: Variant, workload: Workload, input: OperationInput, into: Samples, ownCpu: boolean): Promise<void> => {
+    const cpu0 = ownCpu ? process.cpuUsage() : undefined
+    const t0 = process.hrtime.bigint()
+    await once(variant, workload, input)
+    into.wall.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    if (cpu0) {
+      const cpu = process.cpuUsage(cpu0)
+      into.cpu.push(cpu.user + cpu.system)
+    }
+  }
+
+  async function batch(variant: Variant, workload: Workload, mode: Mode, batchInputs: readonly OperationInput[], into: Samples): Promise<void> {
+    if (mode === 'sequential') {
+      for (const input of batchInputs) await timed(variant, workload, input, into, true)
+      return
+    }
+    // Concurrent: CPU time can only be told per batch; one sample per batch, divided by its operations.
+    const clients = task.plan.clients
+    const cpu0 = process.cpuUsage()
+    await Promise.all(
+      Array.from({ length: clients }, async (_, client) => {
+        for (let i = client; i < batchInputs.length; i += clients) await timed(variant, workload, batchInputs[i]!, into, false)
+      }),
+    )
+    const cpu = process.cpuUsage(cpu0)
+    into.cpu.push((cpu.user + cpu.system) / batchInputs.length)
+  }
+
+  for (const { size, schema } of task.datasets) {
+    const list = workloads(size as DatasetSize)
+    const variants: Variant[] = []
+    for (const name of task.variants) variants.push(await openVariant(name, task.url, schema))
+    try {
+      // Warm-up: every variant, every workload, both modes, before anything counts.
+      // A workload that fails for a variant is reported as failed, not measured, and does not stop the run.
+      const failed = new Map<string, string>()
+      for (const variant of variants) {
+        const warm = inputs(size, task.plan.warmup)
+        const per = Math.ceil(warm.length / list.length)
+        for (const [index, workload] of list.entries()) {
+          const slice = warm.slice(index * per, (index + 1) * per)
+          const half = Math.floor(slice.length / 2)
+          try {
+            await batch(variant, workload, 'sequential', slice.slice(0, half), none())
+            await batch(variant, workload, 'concurrent', slice.slice(half), none())
+          } catch (error) {
+            failed.set(`${workload.name}/${variant.name}`, error instanceof Error ? `${error.name}: ${error.message}` : String(error))
+            process.stderr.write(`  [${task.group}] ${workload.name} FAILED for ${variant.name}: ${String(error)}\n`)
+          }
+        }
+      }
+      for (const mode of task.plan.modes[size.name]) {
+        for (const workload of list) {
+          const samples = new Map<string, Samples>(variants.map((v) => [v.name, none()]))
+          const runnable = variants.filter((v) => !failed.has(`${workload.name}/${v.name}`))
+          if (mode === 'sequential') {
+            for (const input of inputs(size, task.plan.sequentialOps)) {
+              for (const variant of shuffle([...runnable], random)) await timed(variant, workload, input, samples.get(variant.name)!, true)
+            }
+          } else {
+            for (let round = 0; round < task.plan.concurrentRounds; round++) {
+              const roundInputs = inputs(size, task.plan.clients * task.plan.perClient)
+              for (const variant of shuffle([...runnable], random)) await batch(variant, workload, mode, roundInputs, samples.get(variant.name)!)
+            }
+          }
+          for (const variant of variants) {
+            const values = samples.get(variant.name)!
+            measurements.push({
+              dataset: size.name,
+              workload: workload.name,
+              mode,
+              variant: variant.name,
+              median_ms: median(values.wall),
+              p90_ms: p90(values.wall),
+              p10_ms: quantile(values.wall, 0.1),
+              cpu_median_us: median(values.cpu),
+              samples: values.wall.length,
+              ...(failed.has(`${workload.name}/${variant.name}`) ? { error: failed.get(`${workload.name}/${variant.name}`) } : {}),
+            })
+          }
+          process.stderr.write(`  [${task.group}] ${size.name} ${mode} ${workload.name} done (${Math.round((Date.now() - started) / 1000)} s)\n`)
+        }
+      }
+    } finally {
+      for (const variant of variants) await variant.dataSource.destroy()
+    }
+  }
+
+  const micro: MicroResult[] = [await measureContextLookup(task.group === 'main' ? 'async-local-storage' : 'cls-hooked')]
+  if (task.group === 'main') micro.push(...(await measureStripPass(task.url)))
+  return { group: task.group, measurements, micro, seconds: (Date.now() - started) / 1000 }
+}
+
+process.once('message', (task: WorkerTask) => {
+  runWorker(task).then(
+    (result) => process.send!(result, () => process.exit(0)),
+    (error: unknown) => {
+      console.error(error)
+      process.exit(1)
+    },
+  )
+})

@@ -1,0 +1,104 @@
+import type { DataSource } from 'typeorm'
+import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
+import type { RelationMetadata } from 'typeorm/metadata/RelationMetadata'
+import type { ScopedEntity } from '../metadata/scoped-entity'
+
+/** A relation the strip pass has to look into: its target is scoped, or leads to a scoped entity. */
+export interface PlannedRelation {
+  readonly relation: RelationMetadata
+  readonly target: EntityMetadata
+  /** The scope of the target, when the target itself is tenant-scoped. */
+  readonly scope: ScopedEntity | undefined
+  /** One-to-many or many-to-many. */
+  readonly collection: boolean
+  /** `Owner.property`, for events and messages. */
+  readonly label: string
+}
+
+/**
+ * What the strip pass needs to know about a DataSource's entities, computed once per metadata build:
+ * for each entity, the relations that can reach a tenant-scoped entity (directly or through unscoped ones).
+ * Relations that cannot are never looked at, so unscoped graphs cost nothing.
+ */
+export class StripModel {
+  private builtFor: readonly EntityMetadata[] | undefined
+  private plans = new Map<EntityMetadata, readonly PlannedRelation[]>()
+  private byTarget = new Map<unknown, EntityMetadata | null>()
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly scopeOf: (metadata: EntityMetadata) => ScopedEntity | undefined,
+  ) {}
+
+  /** The scope of an entity, or `undefined` when it is not tenant-scoped. */
+  scope(metadata: EntityMetadata): ScopedEntity | undefined {
+    return this.scopeOf(metadata)
+  }
+
+  /** The relations of `metadata` the pass must follow. */
+  plan(metadata: EntityMetadata): readonly PlannedRelation[] {
+    this.refresh()
+    return this.plans.get(metadata) ?? this.planFor(metadata)
+  }
+
+  /**
+   * The metadata of a loaded object: its class's when it is an entity class instance (a subclass of an
+   * inheritance tree has more relations than its parent), else `fallback` (entity schemas load plain objects).
+   */
+  metadataOf(entity: object, fallback: EntityMetadata): EntityMetadata {
+    const constructor = (entity as { constructor?: unknown }).constructor
+    if (constructor === fallback.target || typeof constructor !== 'function' || constructor === Object) return fallback
+    this.refresh()
+    let found = this.byTarget.get(constructor)
+    if (found === undefined) {
+      found = this.dataSource.entityMetadatas.find((m) => m.target === constructor) ?? null
+      this.byTarget.set(constructor, found)
+    }
+    return found ?? fallback
+  }
+
+  private refresh(): void {
+    const metadatas = this.dataSource.entityMetadatas
+    if (this.builtFor === metadatas) return
+    this.builtFor = metadatas
+    this.byTarget = new Map()
+    const reaching = new Set<EntityMetadata>(metadatas.filter((m) => this.scopeOf(m) !== undefined))
+    for (let changed = true; changed; ) {
+      changed = false
+      for (const metadata of metadatas) {
+        if (reaching.has(metadata)) continue
+        if (metadata.relations.some((r) => reaching.has(r.inverseEntityMetadata))) {
+          reaching.add(metadata)
+          changed = true
+        }
+      }
+    }
+    const plans = new Map<EntityMetadata, readonly PlannedRelation[]>()
+    for (const metadata of metadatas) {
+      plans.set(
+        metadata,
+        metadata.relations
+          .filter((relation) => reaching.has(relation.inverseEntityMetadata))
+          .map((relation) => this.planned(relation)),
+      )
+    }
+    this.plans = plans
+  }
+
+  /** A metadata that is not in the DataSource's list (should not happen): plan it on the spot. */
+  private planFor(metadata: EntityMetadata): readonly PlannedRelation[] {
+    const plan = metadata.relations.map((relation) => this.planned(relation))
+    this.plans.set(metadata, plan)
+    return plan
+  }
+
+  private planned(relation: RelationMetadata): PlannedRelation {
+    return Object.freeze({
+      relation,
+      target: relation.inverseEntityMetadata,
+      scope: this.scopeOf(relation.inverseEntityMetadata),
+      collection: relation.isOneToMany || relation.isManyToMany,
+      label: `${relation.entityMetadata.name}.${relation.propertyPath}`,
+    })
+  }
+}

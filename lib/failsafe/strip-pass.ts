@@ -1,0 +1,222 @@
+import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
+import type { RelationMetadata } from 'typeorm/metadata/RelationMetadata'
+import type { ScopedEntity } from '../metadata/scoped-entity'
+import type { TenantId } from '../tenant-id'
+import { FilteredRelationArray } from './filtered-relation-array'
+import type { LeakEvent } from './leak-event'
+import type { PlannedRelation, StripModel } from './strip-model'
+import { KEEP, tenantVerdict } from './tenant-verdict'
+
+/** An entity that lost rows of a relation to the failsafe. */
+export interface StrippedRelation {
+  readonly owner: object
+  readonly relation: RelationMetadata
+}
+
+/**
+ * One walk over a loaded result for one tenant. It removes rows of other tenants from the result and from
+ * every loaded relation below it (collections, to-one relations, resolved lazy relations, tree children),
+ * puts a {@link FilteredRelationArray} in each collection of a scoped entity, and records what it removed.
+ * It logs nothing and throws nothing: the caller decides (see `FailsafeRuntime.report`).
+ *
+ * Cycles are walked once. Rows with no tenant value loaded (a partial select) are kept.
+ */
+export class StripPass {
+  readonly events: LeakEvent[] = []
+  readonly stripped: StrippedRelation[] = []
+  private readonly visited = new Set<object>()
+
+  constructor(
+    private readonly model: StripModel,
+    readonly tenantId: TenantId,
+    /** True for a pass run with no tenant in context: any scoped row found is an error, not a leak. */
+    readonly failClosed = false,
+  ) {}
+
+  /** Filters the root rows of a query of `metadata` and walks what remains. Returns the kept rows (the same array when nothing was removed). */
+  roots<T>(metadata: EntityMetadata, rows: T[]): T[] {
+    const scope = this.model.scope(metadata)
+    const path = metadata.name
+    const perRow = metadata.childEntityMetadatas.length > 0
+    let kept: T[] | undefined
+    if (scope !== undefined || perRow) {
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i] as T
+        const rowScope = perRow && typeof row === 'object' && row !== null ? this.model.scope(this.model.metadataOf(row, metadata)) : scope
+        const found = rowScope !== undefined && typeof row === 'object' && row !== null ? tenantVerdict(rowScope, row, this.tenantId) : KEEP
+        if (found === KEEP) {
+          kept?.push(row)
+          continue
+        }
+        kept ??= rows.slice(0, i)
+        this.events.push(this.event(rowScope!, row as object, found, null, path))
+      }
+    }
+    const result = kept ?? rows
+    for (const row of result) if (typeof row === 'object' && row !== null) this.entity(row, metadata, path)
+    return result
+  }
+
+  /**
+   * Filters rows loaded through `relation` for `owners` (a lazy relation, `relation().of().loadMany()`),
+   * recording every owner as stripped when a row is removed. Returns the kept rows.
+   */
+  relationRows<T>(relation: RelationMetadata, owners: readonly unknown[], rows: T[]): T[] {
+    const planned = this.model.plan(relation.entityMetadata).find((p) => p.relation === relation)
+    const target = relation.inverseEntityMetadata
+    const path = `${relation.entityMetadata.name}.${relation.propertyPath}`
+    let kept = rows
+    if (planned?.scope !== undefined) {
+      const scope = planned.scope
+      kept = rows.filter((row) => {
+        if (typeof row !== 'object' || row === null) return true
+        const found = tenantVerdict(scope, row, this.tenantId)
+        if (found === KEEP) return true
+        this.events.push(this.event(scope, row, found, planned.label, path))
+        return false
+      })
+      if (kept.length !== rows.length) {
+        for (const owner of owners) if (typeof owner === 'object' && owner !== null) this.stripped.push({ owner, relation })
+      }
+      if (planned.collection) kept = new FilteredRelationArray<T>(this.guard(planned, scope), kept)
+    }
+    for (const row of kept) if (typeof row === 'object' && row !== null) this.entity(row, target, path)
+    return kept
+  }
+
+  /** Walks the loaded relations of one entity. */
+  entity(entity: object, fallback: EntityMetadata, path: string): void {
+    if (this.visited.has(entity)) return
+    this.visited.add(entity)
+    const metadata = this.model.metadataOf(entity, fallback)
+    for (const planned of this.model.plan(metadata)) {
+      const value: unknown = readRelation(planned.relation, entity)
+      if (value === undefined || value === null || typeof value !== 'object') continue
+      const childPath = `${path}.${planned.relation.propertyPath}`
+      if (Array.isArray(value)) this.collection(entity, planned, value, childPath)
+      else this.single(entity, planned, value, childPath)
+    }
+  }
+
+  /** Walks only the direct relations of one entity (the subscriber's afterLoad: children were checked before their parent). */
+  shallow(entity: object, metadata: EntityMetadata): void {
+    const resolved = this.model.metadataOf(entity, metadata)
+    // a row of another tenant is removed as a whole where it is returned or referenced: its relations are noise
+    const own = this.model.scope(resolved)
+    if (own !== undefined && tenantVerdict(own, entity, this.tenantId) !== KEEP) return
+    for (const planned of this.model.plan(resolved)) {
+      if (planned.scope === undefined) continue
+      const value: unknown = readRelation(planned.relation, entity)
+      if (value === undefined || value === null || typeof value !== 'object') continue
+      const path = `${resolved.name}.${planned.relation.propertyPath}`
+      if (Array.isArray(value)) this.filterCollection(entity, planned, planned.scope, value, path)
+      else this.filterSingle(entity, planned, planned.scope, value, path)
+    }
+  }
+
+  private collection(owner: object, planned: PlannedRelation, rows: unknown[], path: string): void {
+    const kept =
+      planned.scope !== undefined
+        ? this.filterCollection(owner, planned, planned.scope, rows, path)
+        : planned.target.childEntityMetadatas.length > 0
+          ? this.filterSubclassRows(owner, planned, rows, path)
+          : rows
+    for (const row of kept) if (typeof row === 'object' && row !== null) this.entity(row, planned.target, path)
+  }
+
+  private single(owner: object, planned: PlannedRelation, row: object, path: string): void {
+    const scope = planned.scope ?? (planned.target.childEntityMetadatas.length > 0 ? this.model.scope(this.model.metadataOf(row, planned.target)) : undefined)
+    if (scope !== undefined && !this.filterSingle(owner, planned, scope, row, path)) return
+    this.entity(row, planned.target, path)
+  }
+
+  /** Removes foreign rows from a collection and guards it; returns the kept rows. */
+  private filterCollection(owner: object, planned: PlannedRelation, scope: ScopedEntity, rows: unknown[], path: string): unknown[] {
+    let kept: unknown[] | undefined
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]
+      if (typeof row !== 'object' || row === null) {
+        kept?.push(row)
+        continue
+      }
+      const found = tenantVerdict(scope, row, this.tenantId)
+      if (found === KEEP) {
+        kept?.push(row)
+        continue
+      }
+      kept ??= rows.slice(0, i)
+      this.events.push(this.event(scope, row, found, planned.label, path))
+    }
+    if (kept !== undefined) this.stripped.push({ owner, relation: planned.relation })
+    if (!planned.collection) return kept ?? rows
+    if (kept === undefined && FilteredRelationArray.isGuardedFor(rows, this.tenantId)) return rows
+    const guarded = new FilteredRelationArray<unknown>(this.guard(planned, scope), kept ?? rows)
+    writeRelation(planned.relation, owner, guarded)
+    return guarded
+  }
+
+  /** A collection of an unscoped entity whose subclasses may be scoped (single-table inheritance): each row is judged by its own class. */
+  private filterSubclassRows(owner: object, planned: PlannedRelation, rows: unknown[], path: string): unknown[] {
+    const kept = rows.filter((row) => {
+      if (typeof row !== 'object' || row === null) return true
+      const scope = this.model.scope(this.model.metadataOf(row, planned.target))
+      if (scope === undefined) return true
+      const found = tenantVerdict(scope, row, this.tenantId)
+      if (found === KEEP) return true
+      this.events.push(this.event(scope, row, found, planned.label, path))
+      return false
+    })
+    if (kept.length === rows.length) return rows
+    this.stripped.push({ owner, relation: planned.relation })
+    writeRelation(planned.relation, owner, kept)
+    return kept
+  }
+
+  /** Removes a foreign to-one row (the property becomes `undefined`, which `save` ignores); true when kept. */
+  private filterSingle(owner: object, planned: PlannedRelation, scope: ScopedEntity, row: object, path: string): boolean {
+    const found = tenantVerdict(scope, row, this.tenantId)
+    if (found === KEEP) return true
+    this.events.push(this.event(scope, row, found, planned.label, path))
+    this.stripped.push({ owner, relation: planned.relation })
+    writeRelation(planned.relation, owner, undefined)
+    return false
+  }
+
+  private guard(planned: PlannedRelation, scope: ScopedEntity): { scope: ScopedEntity; tenantId: TenantId; relation: string } {
+    return { scope, tenantId: this.tenantId, relation: planned.label }
+  }
+
+  private event(scope: ScopedEntity, row: object, found: unknown, relation: string | null, path: string): LeakEvent {
+    const metadata = this.model.metadataOf(row, scope.metadata)
+    return Object.freeze({
+      entity: metadata.name,
+      relation,
+      primaryKey: metadata.getEntityIdMixedMap(row),
+      expectedTenant: this.tenantId,
+      foundTenant: found,
+      path,
+    })
+  }
+}
+
+/**
+ * Replaces a loaded relation's value. Not `RelationMetadata.setEntityValue`: it deep-merges into an existing
+ * object or array instead of replacing it. A lazy relation's loaded value lives in `__name__`.
+ */
+function writeRelation(relation: RelationMetadata, entity: object, value: unknown): void {
+  let holder = entity as Record<string, unknown>
+  if (relation.embeddedMetadata) {
+    for (const name of relation.embeddedMetadata.parentPropertyNames) {
+      const next = holder[name]
+      if (typeof next !== 'object' || next === null) return
+      holder = next as Record<string, unknown>
+    }
+  }
+  holder[relation.isLazy ? `__${relation.propertyName}__` : relation.propertyName] = value
+}
+
+/** A loaded relation's value: a plain property read unless the relation is lazy or inside an embedded. */
+function readRelation(relation: RelationMetadata, entity: object): unknown {
+  if (!relation.isLazy && relation.embeddedMetadata === undefined) return (entity as Record<string, unknown>)[relation.propertyName]
+  return relation.getEntityValue(entity)
+}

@@ -1,0 +1,78 @@
+import { DeleteQueryBuilder, UpdateQueryBuilder } from 'typeorm'
+import { SoftDeleteQueryBuilder } from 'typeorm/query-builder/SoftDeleteQueryBuilder'
+import { runtimeOf } from '../install/runtime-registry'
+import { assertReferencesOwned, relationReferences } from './owned-rows'
+import { builderDataSource, mainMetadata, type WriteBuilderInternals } from './write-builder-internals'
+import { checkUpdateValues, writeTenant } from './write-tenant'
+
+type Method = (this: WriteBuilderInternals, ...args: unknown[]) => unknown
+
+/**
+ * Completes the read filter for UPDATE, DELETE, soft delete and restore (whose WHERE already carries the
+ * tenant condition through `createWhereExpression`):
+ *
+ * - `getQuery` of each: for an entity with shared rows (`shared: 'null'`), the statement also gets
+ *   `tenant IS NOT NULL`, so a tenant reads shared rows but never changes or deletes them.
+ * - `UpdateQueryBuilder.getValueSet`: refuses a SET that moves a row to another tenant.
+ * - `UpdateQueryBuilder.execute`: a SET that points a foreign key at a scoped entity must name a row of
+ *   the current tenant (one filtered SELECT).
+ */
+export function patchUpdateBuilders(): void {
+  for (const cls of [UpdateQueryBuilder, DeleteQueryBuilder, SoftDeleteQueryBuilder]) {
+    const proto = cls.prototype as unknown as Record<string, Method>
+    const getQuery = proto['getQuery']!
+    proto['getQuery'] = function (this: WriteBuilderInternals) {
+      const condition = sharedRowsExcluded(this)
+      if (condition === undefined) return getQuery.call(this)
+      const map = this.expressionMap
+      const extra = map.extraAppendedAndWhereCondition
+      map.extraAppendedAndWhereCondition = extra ? `(${extra}) AND ${condition}` : condition
+      try {
+        return getQuery.call(this)
+      } finally {
+        map.extraAppendedAndWhereCondition = extra
+      }
+    }
+  }
+
+  const update = UpdateQueryBuilder.prototype as unknown as Record<string, Method>
+  const getValueSet = update['getValueSet']!
+  update['getValueSet'] = function (this: WriteBuilderInternals) {
+    const values = getValueSet.call(this) as object
+    const runtime = runtimeOf(builderDataSource(this))
+    const metadata = mainMetadata(this)
+    if (runtime === undefined || metadata === undefined) return values
+    const scope = runtime.entityScopeOf(metadata)
+    if (scope === undefined) return values
+    const tenantId = writeTenant(runtime, scope)
+    if (tenantId !== undefined) checkUpdateValues(scope, values, tenantId)
+    return values
+  }
+
+  const execute = update['execute']!
+  update['execute'] = async function (this: WriteBuilderInternals, ...args: unknown[]) {
+    const runtime = runtimeOf(builderDataSource(this))
+    const metadata = mainMetadata(this)
+    if (runtime !== undefined && metadata !== undefined) {
+      const scope = runtime.entityScopeOf(metadata)
+      if (scope !== undefined && writeTenant(runtime, scope) !== undefined) {
+        const values = (this as unknown as { getValueSet(): object }).getValueSet()
+        await assertReferencesOwned(runtime, this.queryRunner, metadata.name, relationReferences(runtime, metadata, [values]))
+      }
+    }
+    return execute.apply(this, args)
+  }
+}
+
+/** `"t"."organizationId" IS NOT NULL` for a shared-rows entity under a tenant; `undefined` otherwise. */
+function sharedRowsExcluded(qb: WriteBuilderInternals): string | undefined {
+  const runtime = runtimeOf(builderDataSource(qb))
+  const metadata = mainMetadata(qb)
+  if (runtime === undefined || metadata === undefined) return undefined
+  const scope = runtime.entityScopeOf(metadata)
+  if (scope === undefined || !scope.shared) return undefined
+  if (writeTenant(runtime, scope) === undefined) return undefined
+  const map = qb.expressionMap
+  const prefix = map.aliasNamePrefixingEnabled ? qb.escape(map.mainAlias!.name) + '.' : ''
+  return `${prefix}${qb.escape(scope.column.databaseName)} IS NOT NULL`
+}

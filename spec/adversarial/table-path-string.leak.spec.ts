@@ -1,0 +1,119 @@
+import { expect } from 'chai'
+import { DataSource, type DataSourceOptions } from 'typeorm'
+import { installTenancy, runWithTenant, runWithoutTenant, TenancyError } from '../../lib'
+import { describeEachDialect } from '../support/test-database'
+import { tenancyOptions } from '../support/test-store'
+import { A, AdvTicket, adversarialEntities, B, seedAdversarial } from './adversarial-model'
+
+/**
+ * FINDING (high): a scoped table named by a table-path string that TypeORM does not map back to the entity
+ * (a catalog-qualified path, or a schema-qualified path on a DataSource without a `schema` option, e.g.
+ * 'public.support_ticket') produces an alias with `hasMetadata === false`. The read filter, the update and
+ * delete filter and the insert guard all skip such aliases, so tenant A reads, changes, deletes and forges
+ * tenant B's rows. Either fix is accepted here: the plugin applies the scope, or it refuses the statement
+ * with a TenancyError before sending SQL. Root cause: lib/query/query-builder-patch.ts (`!alias.hasMetadata` → continue) and
+ * lib/write/write-builder-internals.ts `mainMetadata()`.
+ */
+/** Runs `fn`; a TenancyError (the statement refused) counts as safe and yields `undefined`. */
+async function refusedOr<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn()
+  } catch (error) {
+    if (error instanceof TenancyError) return undefined
+    throw error
+  }
+}
+
+describeEachDialect('adversarial: a scoped table named by a path string TypeORM does not resolve', { entities: adversarialEntities }, (db) => {
+  before(function () {
+    // written and verified against PostgreSQL (the brief's target); other dialects spell SQL and ids differently
+    if (db().dialect.name !== 'postgres') this.skip() // postgresOnly
+  })
+
+  let schema: string
+  let catalogPath: string
+  let bIds: number[]
+
+  before(async function () {
+    if (db().dialect.name !== 'postgres') this.skip()
+    const seeded = await seedAdversarial(db().dataSource)
+    bIds = seeded.b.map((t) => t.id)
+    schema = (db().dataSource.options as { schema: string }).schema
+    const [row] = (await runWithoutTenant(() => db().dataSource.query('SELECT current_database() AS name'))) as Array<{ name: string }>
+    catalogPath = `${row!.name}.${schema}.adv_ticket`
+  })
+
+  const plainRows = async (): Promise<Array<{ id: number; org_id: number; title: string }>> =>
+    (await db().dataSource.query(`SELECT id, org_id, title FROM "${schema}"."adv_ticket" ORDER BY id`)) as Array<{ id: number; org_id: number; title: string }>
+
+  it('B has rows (plain query)', async () => {
+    expect((await plainRows()).filter((r) => r.org_id === B)).to.have.length(2)
+  })
+
+  it('reads: from("<database>.<schema>.adv_ticket") returns only the tenant\'s rows', async () => {
+    db().logger.clear()
+    const rows = await refusedOr(() =>
+      runWithTenant(A, () =>
+        db().dataSource.createQueryBuilder().select('t.title', 'title').addSelect('t.org_id', 'org').from(catalogPath, 't').getRawMany<{ title: string; org: number }>(),
+      ),
+    )
+    if (rows === undefined) {
+      expect(db().logger.statements).to.have.length(0)
+      return
+    }
+    expect(rows.map((r) => r.org), db().logger.last(/adv_ticket/).sql).to.deep.equal([A, A])
+  })
+
+  it('update: update("<database>.<schema>.adv_ticket") cannot change a row of B', async () => {
+    await refusedOr(() =>
+      runWithTenant(A, () =>
+        db().dataSource.createQueryBuilder().update(catalogPath).set({ title: 'changed by A' }).where('id = :id', { id: bIds[0] }).execute(),
+      ),
+    )
+    expect((await plainRows()).find((r) => r.id === bIds[0])!.title).to.equal('B secret one')
+  })
+
+  it('delete: delete().from("<database>.<schema>.adv_ticket") cannot delete a row of B', async () => {
+    await refusedOr(() => runWithTenant(A, () => db().dataSource.createQueryBuilder().delete().from(catalogPath).where('id = :id', { id: bIds[1] }).execute()))
+    expect((await plainRows()).map((r) => r.id)).to.include(bIds[1])
+  })
+
+  it('insert: insert().into("<database>.<schema>.adv_ticket") cannot forge a row for B', async () => {
+    const before = (await plainRows()).length
+    let error: unknown
+    try {
+      await runWithTenant(A, () => db().dataSource.createQueryBuilder().insert().into(catalogPath).values({ org_id: B, title: 'forged by A' }).execute())
+    } catch (e) {
+      error = e
+    }
+    const rows = await plainRows()
+    expect(rows.filter((r) => r.title === 'forged by A' && r.org_id === B), String(error)).to.have.length(0)
+    expect(rows.length).to.be.at.most(before + 1)
+  })
+
+  it('a DataSource without a schema option: from("<schema>.adv_ticket") (think "public.support_ticket") returns only the tenant\'s rows', async () => {
+    const { url } = db().dataSource.options as { url?: string }
+    if (url === undefined) return // embedded PGlite: no second connection
+    const second = new DataSource({
+      type: 'postgres',
+      url,
+      extra: { options: `-c search_path=${schema}` },
+      entities: [AdvTicket, ...adversarialEntities.filter((e) => e !== AdvTicket)],
+    } as DataSourceOptions)
+    installTenancy(second, tenancyOptions())
+    await second.initialize()
+    try {
+      expect(second.getMetadata(AdvTicket).tablePath).to.equal('adv_ticket')
+      // the entity class: filtered
+      const viaEntity = await runWithTenant(A, () => second.getRepository(AdvTicket).find())
+      expect(viaEntity.every((t) => t.orgId === A)).to.equal(true)
+      // the same table by its schema-qualified name
+      const rows = await refusedOr(() =>
+        runWithTenant(A, () => second.createQueryBuilder().select('t.org_id', 'org').from(`${schema}.adv_ticket`, 't').getRawMany<{ org: number }>()),
+      )
+      expect((rows ?? []).map((r) => r.org)).to.not.include(B)
+    } finally {
+      await second.destroy()
+    }
+  })
+})

@@ -1,0 +1,64 @@
+import { expect } from 'chai'
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm'
+import { InvalidTenantIdError, runWithTenant, runWithoutTenant, TenantScoped } from '../../lib'
+import { describeEachDialect } from '../support/test-database'
+
+/**
+ * Regression (found by the adversarial review, fixed in the failsafe's tenant comparison): a tenant id that
+ * the database treats as equal to the tenant's canonical id but whose text differs ('01' on an integer
+ * column, an upper-case UUID on a uuid column) matched the tenant's rows in SQL, then the failsafe compared
+ * the text, stripped the tenant's own rows and raised a false leak alarm. Either refusing such an id with
+ * InvalidTenantIdError or returning the tenant's own rows is correct; stripping them is not.
+ */
+@Entity('adv_locker')
+@TenantScoped('tenant')
+class AdvLocker {
+  @PrimaryGeneratedColumn() id!: number
+  @Column('uuid') tenant!: string
+  @Column() item!: string
+}
+
+@Entity('adv_counter')
+@TenantScoped('orgId')
+class AdvCounter {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() orgId!: number
+  @Column() item!: string
+}
+
+const UA = '00000000-0000-4000-8000-00000000000a'
+
+describeEachDialect('adversarial: tenant ids in a non-canonical spelling', { entities: [AdvLocker, AdvCounter] }, (db) => {
+  before(function () {
+    // written and verified against PostgreSQL (the brief's target); other dialects spell SQL and ids differently
+    if (db().dialect.name !== 'postgres') this.skip() // postgresOnly
+  })
+
+  before(async () => {
+    await runWithoutTenant(async () => {
+      await db().dataSource.getRepository(AdvLocker).save([{ tenant: UA, item: 'A item' }, { tenant: '00000000-0000-4000-8000-00000000000b', item: 'B item' }])
+      await db().dataSource.getRepository(AdvCounter).save([{ orgId: 1, item: 'A item' }, { orgId: 2, item: 'B item' }])
+    })
+  })
+
+  /** Either refused as invalid, or the tenant's own rows, unstripped. */
+  async function expectRefusedOrOwnRows(run: () => Promise<Array<{ item: string }>>): Promise<void> {
+    let rows: Array<{ item: string }> | undefined
+    try {
+      rows = await run()
+    } catch (error) {
+      expect(error).to.be.instanceOf(InvalidTenantIdError)
+      return
+    }
+    expect(rows.map((r) => r.item)).to.deep.equal(['A item'])
+  }
+
+  it('an upper-case uuid', async function () {
+    if (db().dialect.name !== 'postgres') this.skip()
+    await expectRefusedOrOwnRows(() => runWithTenant(UA.toUpperCase(), () => db().dataSource.getRepository(AdvLocker).find()))
+  })
+
+  it("'01' on an integer column", async () => {
+    await expectRefusedOrOwnRows(() => runWithTenant('01', () => db().dataSource.getRepository(AdvCounter).find()))
+  })
+})

@@ -1,0 +1,203 @@
+import { expect } from 'chai'
+import { failsafeCounters, FilteredRelationArray, resetFailsafeCounters, runWithoutTenant, runWithTenant, TenantContextMissingError } from '../../lib'
+import { describeEachDialect } from '../support/test-database'
+import { A, B, FsAddress, FsCustomer, FsFolder, FsLabel, FsProject, FsTask, FsTemplate, leakEntities, RecordingLogger } from './failsafe-model'
+import { seedLeaks, type SeededLeaks } from './seed-failsafe'
+
+/**
+ * The failsafe on its own: the query filter is off for this DataSource (test mode, `queryFilter: false`), so
+ * every row of B planted in A's relations really is loaded, and only the failsafe stands between it and A.
+ */
+const logger = new RecordingLogger()
+
+describeEachDialect('Failsafe alone (queryFilter: false) strips and reports every cross-tenant row', { entities: leakEntities, tenancy: { queryFilter: false, logger } }, (db) => {
+  let seeded: SeededLeaks
+  before(async () => {
+    seeded = await seedLeaks(db().dataSource)
+  })
+  beforeEach(() => {
+    logger.clear()
+    db().logger.clear()
+    resetFailsafeCounters(db().dataSource)
+  })
+
+  const repo = <T extends object>(target: new () => T) => db().dataSource.getRepository(target)
+
+  /** The SQL really sent for `table` carries no tenant condition: the rows of B reach the failsafe. */
+  function expectUnfilteredSql(table: string, column: string): void {
+    const sent = db().logger.statements.filter((q) => q.sql.includes(`"${table}"`))
+    expect(sent, `no statement on ${table}`).not.to.have.length(0)
+    for (const q of sent) expect(q.sql).not.to.include(`"${column}" = $`)
+  }
+
+  function strippedEvents(): Array<Record<string, unknown>> {
+    return logger.warnings.map((w) => w.obj)
+  }
+
+  for (const strategy of ['join', 'query'] as const) {
+    it(`the seed's case (strategy ${strategy}): a central Customer loaded with its addresses keeps only the current merchant's`, async () => {
+      const all = await runWithoutTenant(() => repo(FsCustomer).findOneOrFail({ where: { id: seeded.customer.id }, relations: { addresses: true }, relationLoadStrategy: strategy }))
+      expect(all.addresses.map((a) => a.merchantId).sort()).to.deep.equal([A, B])
+      db().logger.clear()
+
+      const customer = await runWithTenant(A, () => repo(FsCustomer).findOneOrFail({ where: { id: seeded.customer.id }, relations: { addresses: true }, relationLoadStrategy: strategy }))
+      expectUnfilteredSql('fs_address', 'merchantId')
+      expect(customer.addresses.map((a) => a.email)).to.deep.equal(['ada@merchant-a'])
+      expect(customer.addresses).to.be.instanceOf(FilteredRelationArray)
+      expect(strippedEvents()).to.deep.equal([
+        { entity: 'FsAddress', relation: 'FsCustomer.addresses', primaryKey: seeded.addressB.id, expectedTenant: A, foundTenant: B, path: 'FsCustomer.addresses' },
+      ])
+      expect(logger.warnings[0]!.msg).to.match(/FsAddress .*tenant 2.*FsCustomer\.addresses.*tenant 1/)
+      expect(failsafeCounters(db().dataSource)).to.deep.include({ strippedRows: 1, strippedByEntity: { FsAddress: 1 } })
+    })
+
+    it(`one-to-many, many-to-many, one-to-one inverse, many-to-one, eager (strategy ${strategy}), and a root row of B`, async () => {
+      const relations = { tasks: true, labels: true, charter: true, owner: true, pins: true } as const
+      const all = await runWithoutTenant(() => repo(FsProject).find({ relations, relationLoadStrategy: strategy, order: { id: 'ASC' } }))
+      const allA = all.find((p) => p.id === seeded.projA.id)!
+      expect(all.map((p) => p.tenantId)).to.deep.equal([A, B])
+      expect(allA.tasks.map((t) => t.tenantId).sort()).to.deep.equal([A, B])
+      expect(allA.labels.map((l) => l.tenantId).sort()).to.deep.equal([A, B])
+      expect(allA.charter?.tenantId).to.equal(B)
+      expect(allA.owner?.tenantId).to.equal(B)
+      expect(allA.pins.map((p) => p.tenantId).sort()).to.deep.equal([A, B])
+      db().logger.clear()
+
+      const projects = await runWithTenant(A, () => repo(FsProject).find({ relations, relationLoadStrategy: strategy, order: { id: 'ASC' } }))
+      expectUnfilteredSql('fs_project', 'tenantId')
+      expect(projects.map((p) => p.id)).to.deep.equal([seeded.projA.id])
+      const [project] = projects
+      expect(project!.tasks.map((t) => t.id)).to.deep.equal([seeded.taskA.id])
+      expect(project!.labels.map((l) => l.id)).to.deep.equal([seeded.labelA.id])
+      expect(project!.charter).to.equal(undefined)
+      expect(project!.owner).to.equal(undefined)
+      expect(project!.pins.map((p) => p.id)).to.deep.equal([seeded.pinA.id])
+      for (const list of [project!.tasks, project!.labels, project!.pins]) expect(list).to.be.instanceOf(FilteredRelationArray)
+
+      const events = strippedEvents()
+      // strategy query on 0.3 loads the eager pins twice (joined, then queried): the same row may be reported twice
+      const byRelation = (relation: string | null) => [...new Set(events.filter((e) => e.relation === relation).map((e) => e.primaryKey))]
+      expect(byRelation('FsProject.tasks')).to.deep.equal([seeded.taskB.id])
+      expect(byRelation('FsProject.labels')).to.deep.equal([seeded.labelB.id])
+      expect(byRelation('FsProject.charter')).to.deep.equal([seeded.charterB.id])
+      expect(byRelation('FsProject.owner')).to.deep.equal([seeded.personB.id])
+      expect(byRelation('FsProject.pins')).to.deep.equal([seeded.pinB.id])
+      expect(byRelation(null)).to.deep.equal([seeded.projB.id])
+      expect(events.every((e) => e.expectedTenant === A && e.foundTenant === B)).to.equal(true)
+      expect(failsafeCounters(db().dataSource).strippedRows).to.equal(events.length)
+    })
+
+    it(`many-to-many, inverse side (strategy ${strategy})`, async () => {
+      const all = await runWithoutTenant(() => repo(FsLabel).findOneOrFail({ where: { id: seeded.labelA.id }, relations: { projects: true }, relationLoadStrategy: strategy }))
+      expect(all.projects.map((p) => p.tenantId).sort()).to.deep.equal([A, B])
+
+      const label = await runWithTenant(A, () => repo(FsLabel).findOneOrFail({ where: { id: seeded.labelA.id }, relations: { projects: true }, relationLoadStrategy: strategy }))
+      expect(label.projects.map((p) => p.id)).to.deep.equal([seeded.projA.id])
+      // project-a's eager pins are loaded too, with B's pin planted there
+      expect(strippedEvents().map((e) => [e.relation, e.primaryKey]).sort()).to.deep.equal([['FsLabel.projects', seeded.projB.id], ['FsProject.pins', seeded.pinB.id]])
+    })
+  }
+
+  it('a root row of B asked for by id is not returned (findOneBy, QueryBuilder getOne)', async () => {
+    const b = await runWithoutTenant(() => repo(FsProject).findOneBy({ id: seeded.projB.id }))
+    expect(b?.tenantId).to.equal(B)
+    expect(await runWithTenant(A, () => repo(FsProject).findOneBy({ id: seeded.projB.id }))).to.equal(null)
+    const viaBuilder = await runWithTenant(A, () => repo(FsProject).createQueryBuilder('p').where('p.id = :id', { id: seeded.projB.id }).getOne())
+    expect(viaBuilder).to.equal(null)
+    expect(strippedEvents().map((e) => [e.entity, e.relation, e.primaryKey])).to.deep.equal([
+      ['FsProject', null, seeded.projB.id],
+      ['FsProject', null, seeded.projB.id],
+    ])
+  })
+
+  it('QueryBuilder joins (leftJoinAndSelect, getMany and getManyAndCount)', async () => {
+    const build = () => repo(FsProject).createQueryBuilder('p').leftJoinAndSelect('p.tasks', 't').leftJoinAndSelect('p.labels', 'l').orderBy('p.id')
+    const all = await runWithoutTenant(() => build().getMany())
+    expect(all).to.have.length(2)
+    const [projects] = await runWithTenant(A, () => build().getManyAndCount())
+    expect(projects.map((p) => p.id)).to.deep.equal([seeded.projA.id])
+    expect(projects[0]!.tasks.map((t) => t.id)).to.deep.equal([seeded.taskA.id])
+    expect(projects[0]!.labels.map((l) => l.id)).to.deep.equal([seeded.labelA.id])
+  })
+
+  it('a lazy relation, once awaited, and relation().of().loadMany()', async () => {
+    const allMilestones = await runWithoutTenant(async () => (await repo(FsProject).findOneByOrFail({ id: seeded.projA.id })).milestones)
+    expect(allMilestones.map((m) => m.tenantId).sort()).to.deep.equal([A, B])
+
+    const milestones = await runWithTenant(A, async () => {
+      const project = await repo(FsProject).findOneByOrFail({ id: seeded.projA.id })
+      logger.clear()
+      return project.milestones
+    })
+    expect(milestones.map((m) => m.id)).to.deep.equal([seeded.milestoneA.id])
+    expect(milestones).to.be.instanceOf(FilteredRelationArray)
+    expect(strippedEvents().map((e) => [e.relation, e.primaryKey, e.path])).to.deep.equal([['FsProject.milestones', seeded.milestoneB.id, 'FsProject.milestones']])
+
+    logger.clear()
+    const tasks = await runWithTenant(A, () => db().dataSource.createQueryBuilder().relation(FsProject, 'tasks').of(seeded.projA.id).loadMany<FsTask>())
+    expect(tasks.map((t) => t.id)).to.deep.equal([seeded.taskA.id])
+    expect(strippedEvents().map((e) => e.primaryKey)).to.deep.equal([seeded.taskB.id])
+  })
+
+  it('tree children (findTrees, findDescendantsTree) and tree roots', async () => {
+    const tree = db().dataSource.getTreeRepository(FsFolder)
+    const allTrees = await runWithoutTenant(() => tree.findTrees())
+    expect(allTrees.map((f) => f.name).sort()).to.deep.equal(['root-a', 'root-b'])
+    expect(allTrees.find((f) => f.name === 'root-a')!.children.map((c) => c.name).sort()).to.deep.equal(['child-a', 'child-b planted under root-a'])
+
+    const trees = await runWithTenant(A, () => tree.findTrees())
+    expect(trees.map((f) => f.name)).to.deep.equal(['root-a'])
+    expect(trees[0]!.children.map((c) => c.name)).to.deep.equal(['child-a'])
+    expect(trees[0]!.children).to.be.instanceOf(FilteredRelationArray)
+    expect(strippedEvents().map((e) => [e.relation, e.primaryKey]).sort()).to.deep.equal(
+      [[null, seeded.rootB.id], ['FsFolder.children', seeded.childB.id]].sort(),
+    )
+
+    logger.clear()
+    const root = await runWithTenant(A, async () => tree.findDescendantsTree(await tree.findOneByOrFail({ id: seeded.rootA.id })))
+    expect(root.children.map((c) => c.name)).to.deep.equal(['child-a'])
+    expect(strippedEvents().map((e) => e.primaryKey)).to.deep.equal([seeded.childB.id])
+  })
+
+  it('keeps shared NULL-tenant rows and rows of unscoped entities', async () => {
+    const templates = await runWithTenant(A, () => repo(FsTemplate).find({ order: { id: 'ASC' } }))
+    expect(templates.map((t) => t.name)).to.deep.equal(['shared', 'template-a'])
+    const customers = await runWithTenant(A, () => repo(FsCustomer).find())
+    expect(customers.map((c) => c.name)).to.deep.equal(['Ada'])
+    expect(strippedEvents().map((e) => e.entity)).to.deep.equal(['FsTemplate'])
+  })
+
+  it("keeps the tenant's own rows when its id is spelled differently ('01' on an integer column)", async () => {
+    const addresses = await runWithTenant('01', () => repo(FsAddress).find())
+    expect(addresses.map((a) => a.merchantId)).to.deep.equal([A])
+    expect(strippedEvents().map((e) => e.foundTenant)).to.deep.equal([B])
+  })
+
+  it('two concurrent requests of different tenants each get exactly their rows', async () => {
+    const load = (tenant: number) =>
+      runWithTenant(tenant, async () => {
+        await new Promise((resolve) => setImmediate(resolve))
+        const customer = await repo(FsCustomer).findOneOrFail({ where: { id: seeded.customer.id }, relations: { addresses: true } })
+        const project = await repo(FsProject).findOne({ where: { id: seeded.projA.id }, relations: { tasks: true } })
+        return { merchants: customer.addresses.map((a) => a.merchantId), tasks: project?.tasks.map((t) => t.tenantId) ?? null }
+      })
+    const rounds = await Promise.all(Array.from({ length: 8 }, (_, i) => load(i % 2 === 0 ? A : B)))
+    rounds.forEach((round, i) => {
+      if (i % 2 === 0) expect(round).to.deep.equal({ merchants: [A], tasks: [A] })
+      else expect(round).to.deep.equal({ merchants: [B], tasks: null }) // project-a is A's: not returned to B at all
+    })
+  })
+
+  it('under runWithoutTenant nothing is stripped; with no context at all it fails closed', async () => {
+    const all = await runWithoutTenant(() => repo(FsAddress).find())
+    expect(all).to.have.length(2)
+    expect(strippedEvents()).to.have.length(0)
+    let error: unknown
+    try {
+      await repo(FsAddress).find()
+    } catch (e) {
+      error = e
+    }
+    expect(error).to.be.instanceOf(TenantContextMissingError)
+  })
+})

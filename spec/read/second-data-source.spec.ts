@@ -1,0 +1,57 @@
+import { expect } from 'chai'
+import { DataSource, type DataSourceOptions } from 'typeorm'
+import { installTenancy, runWithTenant, runWithoutTenant } from '../../lib'
+import { A, B, SupportTicket, supportDeskEntities } from '../fixtures/support-desk-model'
+import { seedSupportDesk } from '../fixtures/seed-support-desk'
+import { expectNoTenantTerm, expectWhereTenant } from '../fixtures/sql-assertions'
+import { CapturingLogger } from '../support/capturing-logger'
+import { describeEachDialect } from '../support/test-database'
+import { tenancyOptions } from '../support/test-store'
+
+describeEachDialect('a second DataSource created after installation', { entities: supportDeskEntities }, (db) => {
+  const first = () => db().dataSource
+  const others: DataSource[] = []
+  const open = async (tenancy: boolean): Promise<{ ds: DataSource; logger: CapturingLogger }> => {
+    const logger = new CapturingLogger()
+    const { schema, type, url } = first().options as { schema: string; type: 'postgres'; url: string }
+    const ds = new DataSource({ type, url, schema, entities: supportDeskEntities, logging: true, logger } as DataSourceOptions)
+    others.push(ds)
+    if (tenancy) installTenancy(ds, tenancyOptions())
+    await ds.initialize()
+    return { ds, logger }
+  }
+
+  before(async () => {
+    await seedSupportDesk(first())
+  })
+  after(async () => {
+    for (const ds of others) if (ds.isInitialized) await ds.destroy()
+  })
+
+  const checkFirstStillFiltered = async () => {
+    const rows = await runWithTenant(A, () => first().getRepository(SupportTicket).find())
+    expect(rows.map((t) => t.organizationId)).to.deep.equal([A, A])
+    expectWhereTenant(db().logger.last(/FROM "[^"]*"\."support_ticket" "SupportTicket"/), 'SupportTicket', A)
+    const comments = await runWithTenant(A, () => first().createQueryBuilder().relation(SupportTicket, 'comments').of(1).loadMany())
+    expect(comments).to.have.length(1)
+  }
+
+  it('one without installTenancy is untouched, and does not weaken the first', async () => {
+    const { ds, logger } = await open(false)
+    const all = await ds.getRepository(SupportTicket).find()
+    expect(all.map((t) => t.organizationId)).to.include(B)
+    const underA = await runWithTenant(A, () => ds.getRepository(SupportTicket).find())
+    expect(underA).to.have.length(4)
+    expectNoTenantTerm(logger.last(/FROM "[^"]*"\."support_ticket" "SupportTicket"/), 'SupportTicket')
+    await checkFirstStillFiltered()
+  })
+
+  it('one with installTenancy is filtered on its own, and the first still is', async () => {
+    const { ds, logger } = await open(true)
+    expect(await runWithoutTenant(() => ds.getRepository(SupportTicket).count())).to.equal(4)
+    const rows = await runWithTenant(B, () => ds.getRepository(SupportTicket).find())
+    expect(rows.map((t) => t.organizationId)).to.deep.equal([B, B])
+    expectWhereTenant(logger.last(/FROM "[^"]*"\."support_ticket" "SupportTicket"/), 'SupportTicket', B)
+    await checkFirstStillFiltered()
+  })
+})
