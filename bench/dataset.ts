@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { DataSource } from 'typeorm'
+import { allowUnprotectedDataSource } from '../lib'
 import { benchEntities } from './model'
 
 /** One dataset size: organizations x tickets per organization x comments per ticket. */
@@ -57,6 +58,7 @@ export async function createDataset(url: string, size: DatasetSize, log: (line: 
     await admin.destroy()
   }
   const sync = new DataSource({ type: 'postgres', url, schema, entities: benchEntities, synchronize: true })
+  allowUnprotectedDataSource(sync)
   await sync.initialize()
   const started = Date.now()
   try {

@@ -50,6 +50,8 @@ export interface Results {
 
 const COLUMNS: readonly VariantName[] = ['no-filter', 'tenancy-als', 'tenancy-als-no-failsafe', 'tenancy-cls-hooked', 'rls']
 
+const ratio = (value: number | null | undefined): string => (typeof value === 'number' && Number.isFinite(value) ? value.toFixed(2) : '–')
+
 const ms = (value: number): string => (value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3))
 
 /** The markdown report: one table per dataset and mode, ratios first, then the micro measurements. */
@@ -87,7 +89,7 @@ export function renderMarkdown(results: Results): string {
         const cells = COLUMNS.map((variant) => {
           const row = find(variant)
           if (row?.error) return 'failed (see latest.json)'
-          return row ? `**${row.ratio_vs_handwritten.toFixed(2)}** (${row.p10_ratio_vs_handwritten.toFixed(2)}, ${row.cpu_ratio_vs_handwritten.toFixed(2)})` : '–'
+          return row ? `**${ratio(row.ratio_vs_handwritten)}** (${ratio(row.p10_ratio_vs_handwritten)}, ${ratio(row.cpu_ratio_vs_handwritten)})` : '–'
         })
         const delta = hand && als && !als.error ? `${(als.cpu_median_us - hand.cpu_median_us).toFixed(0)} µs` : '–'
         const base = hand ? `${ms(hand.median_ms)} (${ms(hand.p90_ms)}), ${hand.cpu_median_us.toFixed(0)}` : '–'

@@ -1,5 +1,5 @@
 import { DataSource, type EntityManager } from 'typeorm'
-import { installTenancy, runWithTenant } from '../lib'
+import { allowUnprotectedDataSource, installTenancy, runWithTenant } from '../lib'
 import { rlsUrl } from './dataset'
 import { benchEntities } from './model'
 
@@ -39,7 +39,10 @@ export async function openVariant(name: VariantName, url: string, schema: string
   switch (name) {
     case 'no-filter':
     case 'handwritten': {
+      // Plain TypeORM: no installTenancy. The plugin refuses such a DataSource on scoped entities unless told
+      // it is deliberate; the prototype wrappers still run (one WeakMap lookup), as in any app that loads it.
       const dataSource = open(url, schema)
+      allowUnprotectedDataSource(dataSource)
       await dataSource.initialize()
       const manager = dataSource.manager
       return { name, filter: name === 'no-filter' ? 'none' : 'hand', dataSource, request: (_organization, fn) => fn(manager) }
@@ -55,7 +58,9 @@ export async function openVariant(name: VariantName, url: string, schema: string
     }
     case 'rls': {
       // How RLS plugins for ORMs work: a transaction per request, the tenant set for that transaction only.
+      // Not installTenancy: PostgreSQL's policy is the filter here.
       const dataSource = open(rlsUrl(url), schema)
+      allowUnprotectedDataSource(dataSource)
       await dataSource.initialize()
       return {
         name,

@@ -123,7 +123,7 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
     }
   }
 
-  const micro: MicroResult[] = [await measureContextLookup(task.group === 'main' ? 'async-local-storage' : 'cls-hooked')]
+  const micro: MicroResult[] = await measureContextLookup(task.group === 'main' ? 'async-local-storage' : 'cls-hooked')
   if (task.group === 'main') micro.push(...(await measureStripPass(task.url)))
   return { group: task.group, measurements, micro, seconds: (Date.now() - started) / 1000 }
 }

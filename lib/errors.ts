@@ -31,6 +31,7 @@ export type TenancyErrorCode =
   | 'TYPEORM_INCOMPATIBLE'
   | 'CROSS_TENANT_WRITE'
   | 'CROSS_TENANT_ROW'
+  | 'UNFILTERABLE_QUERY'
 
 /**
  * A query touched a tenant-scoped entity while no tenant was in context and no bypass was active.
@@ -134,16 +135,87 @@ export class TenancyConfigurationError extends TenancyError {
   static invalidDecorator(entity: string, problem: string): TenancyConfigurationError {
     return new TenancyConfigurationError(`@TenantScoped on "${entity}": ${problem}`, entity)
   }
+
+  /** `renamed` is an old option name; its replacement is `replacement`. */
+  static renamedOption(renamed: string, replacement: string): TenancyConfigurationError {
+    return new TenancyConfigurationError(
+      `installTenancy() option "${renamed}" was renamed to "${replacement}" (tests only); update the call.`,
+      undefined,
+    )
+  }
+
+  /**
+   * `scoped` (@TenantScoped) and `unscoped` (not) are mapped to the same table `table`: queries of `unscoped`
+   * would read every tenant's rows of it.
+   */
+  static sharedTable(table: string, scoped: string, unscoped: string): TenancyConfigurationError {
+    return new TenancyConfigurationError(
+      `Entities "${scoped}" and "${unscoped}" are mapped to the same table "${table}", but only "${scoped}" is @TenantScoped: ` +
+        `a query of "${unscoped}" would read every tenant's rows. Put @TenantScoped on "${unscoped}" too (same tenant column), ` +
+        `or, for single-table inheritance, put @TenantScoped on the parent entity so every child inherits it.`,
+      unscoped,
+    )
+  }
 }
 
 /** A tenant-aware API was used with a DataSource on which `installTenancy` was never called. */
 export class TenancyNotInstalledError extends TenancyError {
   readonly code = 'TENANCY_NOT_INSTALLED' as const
 
+  /**
+   * A query of `entity`, which is @TenantScoped, on a DataSource on which tenancy is not installed: it would
+   * be sent without any tenant condition.
+   */
+  static forEntity(entity: string): TenancyNotInstalledError {
+    return new TenancyNotInstalledError(
+      `"${entity}" is @TenantScoped, but the DataSource this query runs on has no installTenancy(): the query would read ` +
+        `every tenant's rows, so no SQL was sent. Call installTenancy(dataSource) once, right after you create the DataSource ` +
+        `(also for replicas, workers and scripts), or, for a tooling DataSource that must see every row (migrations, seeding), ` +
+        `call allowUnprotectedDataSource(dataSource).`,
+    )
+  }
+
   static forDataSource(what: string): TenancyNotInstalledError {
     return new TenancyNotInstalledError(
       `${what} was called with a DataSource on which tenancy is not installed. ` +
         `Call installTenancy(dataSource) once, right after you create the DataSource.`,
+    )
+  }
+}
+
+/**
+ * A query on a tenant-scoped table cannot be given the tenant condition (or its condition could be escaped),
+ * so the plugin refused it. No SQL was sent.
+ */
+export class UnfilterableQueryError extends TenancyError {
+  readonly code = 'UNFILTERABLE_QUERY' as const
+
+  constructor(
+    message: string,
+    /** The name of the scoped entity the query touched. */
+    readonly entity: string,
+  ) {
+    super(message)
+  }
+
+  /** The builder names the table of `entity` by a string (`tablePath`) that TypeORM does not map to the entity. */
+  static tablePathOfScopedEntity(tablePath: string, alias: string, entity: string): UnfilterableQueryError {
+    return new UnfilterableQueryError(
+      `The query builder names the table "${tablePath}" (alias "${alias}") by a string, and it names the table of the ` +
+        `@TenantScoped entity "${entity}", so the tenant condition cannot be applied; no SQL was sent. ` +
+        `Use the entity class instead, e.g. from(${entity}, '${alias}') / leftJoin(${entity}, '${alias}', ...) / update(${entity}), ` +
+        `so the tenant condition can be applied (or run a deliberate cross-tenant job in runWithoutTenant(() => ...)).`,
+      entity,
+    )
+  }
+
+  /** A where or join condition of a query on `entity` closes more parentheses (or quotes, comments) than it opens. */
+  static unbalancedCondition(entity: string, where: 'where' | 'join', problem: string): UnfilterableQueryError {
+    return new UnfilterableQueryError(
+      `A ${where} condition of a query on the @TenantScoped entity "${entity}" has ${problem}; ` +
+        `it could escape the tenant condition, so no SQL was sent. Balance the parentheses and quotes of the condition ` +
+        `(e.g. .where('(a = 1 OR b = 2)')), and pass values as parameters (.where('a = :a', { a })).`,
+      entity,
     )
   }
 }
@@ -200,6 +272,32 @@ export class CrossTenantWriteError extends TenancyError {
     return new CrossTenantWriteError(
       `A write to "${entity}" sets ${column} with a raw SQL expression, which the plugin cannot check; nothing was written. ` +
         `Leave ${column} empty (the plugin fills it in) or pass a plain value.`,
+      entity,
+    )
+  }
+
+  /**
+   * A foreign key to a scoped entity set with a raw SQL expression (a function value in `set()`/`values()`,
+   * or `increment()`/`decrement()` of the key), which the plugin cannot check against the current tenant.
+   */
+  static opaqueReference(entity: string, column: string, related: string): CrossTenantWriteError {
+    return new CrossTenantWriteError(
+      `A write to "${entity}" sets ${column}, a foreign key to "${related}", with a raw SQL expression (a function value, ` +
+        `or increment()/decrement() of the key), which the plugin cannot check; nothing was written. ` +
+        `Pass the id of a "${related}" row the current tenant can load as a plain value.`,
+      entity,
+    )
+  }
+
+  /** An INSERT/UPDATE/DELETE named a scoped entity's table by a path string TypeORM did not map to the entity. */
+  static unresolvedTablePath(entity: string, tablePath: string, kind: 'entity' | 'junction' = 'entity'): CrossTenantWriteError {
+    const fix =
+      kind === 'entity'
+        ? `Pass the entity class instead (e.g. update(${entity}), delete().from(${entity}), insert().into(${entity}))`
+        : `Pass the entity class instead: link and unlink rows with createQueryBuilder().relation(Owner, 'property').of(...).add(...) / .remove(...), or save() the owner`
+    return new CrossTenantWriteError(
+      `A write names the table of "${entity}" by the path string "${tablePath}", which TypeORM does not map to the entity, ` +
+        `so the plugin cannot limit it to the current tenant; nothing was written. ${fix}, or run the job in runWithoutTenant(() => ...).`,
       entity,
     )
   }

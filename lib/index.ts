@@ -6,6 +6,7 @@ export type { TenantScopedOptions } from './metadata/tenant-scoped'
 
 export { installTenancy } from './install/install-tenancy'
 export type { TenancyOptions } from './install/install-tenancy'
+export { allowUnprotectedDataSource } from './install/unprotected-data-source'
 
 export { runWithTenant, runWithoutTenant, currentTenant, currentTenantContext } from './context/run-with-tenant'
 export type { TenantContext, TenantScope, TenancyBypass } from './context/tenant-context'
@@ -45,5 +46,6 @@ export {
   TypeormIncompatibleError,
   CrossTenantWriteError,
   CrossTenantRowError,
+  UnfilterableQueryError,
 } from './errors'
 export type { TenancyErrorCode } from './errors'

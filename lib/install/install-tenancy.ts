@@ -5,6 +5,7 @@ import { TenancyConfigurationError, TypeormIncompatibleError } from '../errors'
 import { scopeResultCache } from '../cache/scoped-result-cache'
 import { patchQueryBuilders } from '../query/query-builder-patch'
 import { patchWriteBuilders } from '../write/patch-write-builders'
+import { probeWriteGuard } from '../write/probe-write-guard'
 import { attachFailsafeSubscriber, installFailsafe } from '../failsafe/install-failsafe'
 import type { OnLeakPolicy, TenancyLogger } from '../failsafe/failsafe-options'
 import { TENANT_PARAMETER } from '../query/tenant-predicate'
@@ -45,14 +46,20 @@ export interface TenancyOptions {
    */
   logger?: TenancyLogger
   /**
-   * **For tests only.** `false` turns the query filter off for this DataSource, so the failsafe is the only
-   * protection left; the failsafe's own suite uses it to prove that it strips every row the filter would
-   * have excluded. Never set it in production: queries are sent without the tenant condition, and a query
-   * with no tenant in context is no longer stopped before the SQL is sent.
-   * - `true` (default): the query filter is on.
-   * - `false`: the query filter is off (test mode).
+   * **For tests only. Never set it in production.** `true` stops the query filter from adding the tenant
+   * condition on this DataSource, so the failsafe is the only protection of loaded rows; the failsafe's own
+   * suite uses it to prove that it strips every row the filter would have excluded. Queries are still
+   * refused before any SQL when no tenant is in context and no `runWithoutTenant` is active (fail closed),
+   * and a table named by a string that TypeORM cannot map is still refused.
+   * - `false` / omitted (default): the query filter is on.
+   * - `true`: the query filter adds no condition (test mode).
+   *
+   * ```ts
+   * installTenancy(dataSource, { unsafeDisableQueryFilter: true }) // tests of the failsafe only
+   * // runWithTenant(1, () => repo.find()) sends SELECT ... FROM "ticket" "Ticket"  (no tenant condition)
+   * ```
    */
-  queryFilter?: boolean
+  unsafeDisableQueryFilter?: boolean
 }
 
 /**
@@ -83,10 +90,11 @@ export function installTenancy(dataSource: DataSource, options: TenancyOptions =
   assertTypeormShape(dataSource)
   patchQueryBuilders()
   patchWriteBuilders()
-  if (options.queryFilter !== undefined && typeof options.queryFilter !== 'boolean') {
-    throw TenancyConfigurationError.invalidOption('queryFilter', options.queryFilter, 'true, false (tests only) or nothing')
+  if ('queryFilter' in options) throw TenancyConfigurationError.renamedOption('queryFilter', 'unsafeDisableQueryFilter')
+  if (options.unsafeDisableQueryFilter !== undefined && typeof options.unsafeDisableQueryFilter !== 'boolean') {
+    throw TenancyConfigurationError.invalidOption('unsafeDisableQueryFilter', options.unsafeDisableQueryFilter, 'true (tests only), false or nothing')
   }
-  const runtime = new TenancyRuntime(dataSource, store, options.queryFilter !== false)
+  const runtime = new TenancyRuntime(dataSource, store, options.unsafeDisableQueryFilter !== true)
   registerRuntime(dataSource, runtime)
   installFailsafe(runtime, options)
   scopeResultCache(dataSource, store)
@@ -114,6 +122,7 @@ function verify(runtime: TenancyRuntime): void {
   const scoped = runtime.validate()
   const probe = scoped[0]
   if (probe && runtime.queryFilter) probeFilter(runtime, probe)
+  if (probe) probeWriteGuard(runtime, probe)
   attachFailsafeSubscriber(runtime.dataSource)
 }
 

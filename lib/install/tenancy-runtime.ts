@@ -3,8 +3,9 @@ import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import type { TenantContext } from '../context/tenant-context'
 import type { TenantStore } from '../context/tenant-store'
 import type { TenantId } from '../tenant-id'
-import { InvalidTenantIdError, TenantContextMissingError } from '../errors'
+import { InvalidTenantIdError, TenancyConfigurationError, TenantContextMissingError } from '../errors'
 import { resolveScopedEntity, resolveScopedJunction, type Scope, type ScopedEntity } from '../metadata/scoped-entity'
+import { ScopedTableNames } from '../metadata/scoped-table-names'
 
 /**
  * Everything the plugin knows about one DataSource it protects: its store and the scope of each entity.
@@ -12,11 +13,15 @@ import { resolveScopedEntity, resolveScopedJunction, type Scope, type ScopedEnti
  */
 export class TenancyRuntime {
   private readonly scopes = new Map<EntityMetadata, Scope | null>()
+  private tables: ScopedTableNames | undefined
 
   constructor(
     readonly dataSource: DataSource,
     readonly store: TenantStore,
-    /** False only in test mode (`installTenancy(ds, { queryFilter: false })`): the query filter leaves this DataSource alone. */
+    /**
+     * False only in test mode (`installTenancy(ds, { unsafeDisableQueryFilter: true })`): the query filter adds
+     * no tenant condition on this DataSource. Queries still fail closed without a context.
+     */
     readonly queryFilter: boolean = true,
   ) {}
 
@@ -36,14 +41,43 @@ export class TenancyRuntime {
     return scope?.kind === 'entity' ? scope : undefined
   }
 
-  /** Resolves every entity of the DataSource, so a bad declaration fails at start-up, not at the first query. */
+  /**
+   * The scope of the entity or junction whose table `tablePath` names (compared by the bare table name,
+   * case-insensitively, quotes and database/schema prefixes ignored), or `undefined`. For aliases TypeORM
+   * could not map to metadata (`from('public.support_ticket', 't')`, `update('db.schema.ticket')`): the read
+   * filter and the write guard refuse such a statement rather than send it without the tenant condition.
+   *
+   * ```ts
+   * runtimeOf(dataSource)!.scopeOfTableName('"public"."support_ticket"')?.name // 'SupportTicket'
+   * ```
+   */
+  scopeOfTableName(tablePath: string | undefined): Scope | undefined {
+    this.tables ??= new ScopedTableNames(this.dataSource.entityMetadatas, (metadata) => this.scopeOf(metadata))
+    return this.tables.scopeOf(tablePath)
+  }
+
+  /**
+   * Resolves every entity of the DataSource, so a bad declaration fails at start-up, not at the first query.
+   * Also refuses a table mapped by both a scoped and an unscoped entity (a read model, the unscoped parent of
+   * a scoped single-table child): the unscoped one would read every tenant's rows.
+   */
   validate(): ScopedEntity[] {
     this.scopes.clear()
+    this.tables = undefined
     const scoped: ScopedEntity[] = []
+    const byTable = new Map<string, { scoped?: EntityMetadata; unscoped?: EntityMetadata }>()
     for (const metadata of this.dataSource.entityMetadatas) {
       const scope = this.scopeOf(metadata)
       if (scope?.kind === 'entity') scoped.push(scope)
+      if (metadata.tableType === 'view') continue
+      const key = metadata.tablePath.toLowerCase()
+      const entry = byTable.get(key) ?? {}
+      if (scope === undefined) entry.unscoped ??= metadata
+      else entry.scoped ??= metadata
+      if (entry.scoped && entry.unscoped) throw TenancyConfigurationError.sharedTable(metadata.tablePath, entry.scoped.name, entry.unscoped.name)
+      byTable.set(key, entry)
     }
+    this.tables = new ScopedTableNames(this.dataSource.entityMetadatas, (metadata) => this.scopeOf(metadata))
     return scoped
   }
 

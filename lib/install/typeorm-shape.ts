@@ -13,7 +13,7 @@ export function assertTypeormShape(dataSource: DataSource): void {
     throw TypeormIncompatibleError.forShape(typeormVersion(), problem)
   }
   const base = QueryBuilder.prototype as unknown as Record<string, unknown>
-  for (const name of ['createWhereExpression', 'getParameters', 'getTableName', 'escape', 'getQueryAndParameters']) {
+  for (const name of ['createWhereExpression', 'createWhereClausesExpression', 'getParameters', 'getTableName', 'escape', 'getQueryAndParameters']) {
     if (typeof base[name] !== 'function') fail(`QueryBuilder.prototype.${name} is missing`)
   }
   if (typeof (SelectQueryBuilder.prototype as unknown as Record<string, unknown>)['createJoinExpression'] !== 'function') {

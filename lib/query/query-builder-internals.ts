@@ -10,6 +10,10 @@ export interface AliasInternals {
   readonly name: string
   readonly hasMetadata: boolean
   readonly metadata: EntityMetadata
+  /** The table path given as a string when TypeORM found no metadata for it (`from('public.ticket', 't')`). */
+  readonly tablePath?: string
+  /** The SQL of a subquery alias. */
+  readonly subQuery?: string
 }
 
 export interface JoinAttributeInternals {
@@ -24,6 +28,8 @@ export interface ExpressionMapInternals {
   readonly joinAttributes: readonly JoinAttributeInternals[]
   readonly aliasNamePrefixingEnabled: boolean
   extraAppendedAndWhereCondition: string
+  /** The user's where clauses (strings, Brackets, find-option operators). */
+  readonly wheres: readonly unknown[]
 }
 
 export interface QueryBuilderInternals {
@@ -34,6 +40,7 @@ export interface QueryBuilderInternals {
   readonly connection?: DataSource
   escape(name: string): string
   getTableName(tablePath: string): string
+  createWhereClausesExpression(clauses: readonly unknown[]): string
 }
 
 export function dataSourceOf(qb: QueryBuilderInternals): DataSource | undefined {

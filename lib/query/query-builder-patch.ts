@@ -1,22 +1,30 @@
-import { QueryBuilder, SelectQueryBuilder } from 'typeorm'
+import { QueryBuilder, SelectQueryBuilder, type DataSource } from 'typeorm'
+import { UnfilterableQueryError } from '../errors'
 import { runtimeOf } from '../install/runtime-registry'
+import { refuseUnprotected } from '../install/unprotected-data-source'
+import { conditionImbalance, usesBackslashEscapes } from './condition-balance'
 import { dataSourceOf, type QueryBuilderInternals } from './query-builder-internals'
-import { TENANT_PARAMETER, tenantPredicate } from './tenant-predicate'
+import { BYPASS_MARKER, BYPASS_PARAMETER, TENANT_PARAMETER, tenantPredicate } from './tenant-predicate'
 
 type Method = (this: QueryBuilderInternals, ...args: unknown[]) => unknown
 
 let patched = false
 
 /**
- * Wraps three methods of TypeORM's query builders, once per process. The wrappers do nothing for builders
- * of DataSources on which tenancy is not installed.
+ * Wraps three methods of TypeORM's query builders, once per process. On a DataSource on which tenancy is
+ * not installed they only refuse `@TenantScoped` entities (TenancyNotInstalledError) unless the DataSource
+ * was passed to `allowUnprotectedDataSource`.
  *
  * - `QueryBuilder.createWhereExpression` (SELECT, UPDATE, DELETE, soft delete, restore): the tenant
  *   condition of every scoped FROM table is ANDed to the WHERE clause as its own term, after the user's
  *   conditions are parenthesised, so no `.orWhere()`, `Brackets` or `where` array can escape it.
  * - `SelectQueryBuilder.createJoinExpression`: the condition of every scoped joined table goes into its
  *   ON clause, ANDed with the user's condition in parentheses; a LEFT JOIN stays a LEFT JOIN.
- * - `QueryBuilder.getParameters`: adds the tenant id as the `__tenancy_tenant` parameter.
+ * - `QueryBuilder.getParameters`: adds the tenant id as the `__tenancy_tenant` parameter, and under a bypass
+ *   `__tenancy_bypass` = 1 (see BYPASS_MARKER: a bypass query on a scoped table carries `1 = :__tenancy_bypass`).
+ * - A table named by a string TypeORM does not map to an entity (`from('public.ticket', 't')`) that names a
+ *   scoped table is refused under a tenant (UnfilterableQueryError), as is a user where/ON text whose
+ *   parentheses, quotes or comments could escape the wrapping parentheses.
  *
  * Conditions are built when SQL is built, in the caller's async flow: a builder made under one tenant and
  * run under another gets the second tenant's condition.
@@ -29,14 +37,39 @@ export function patchQueryBuilders(): void {
 
   const createWhereExpression = base['createWhereExpression']!
   base['createWhereExpression'] = function (this: QueryBuilderInternals) {
-    const runtime = runtimeOf(dataSourceOf(this))
-    if (runtime === undefined || !runtime.queryFilter) return createWhereExpression.call(this)
+    const dataSource = dataSourceOf(this)
+    const runtime = runtimeOf(dataSource)
     const map = this.expressionMap
+    if (runtime === undefined) {
+      // Not installed here: refuse @TenantScoped entities (from and join aliases) unless explicitly allowed.
+      for (const alias of map.aliases) if (alias.hasMetadata) refuseUnprotected(dataSource, alias.metadata)
+      return createWhereExpression.call(this)
+    }
     let condition = ''
+    let bypassed = false
+    let firstScoped: string | undefined
     for (const alias of map.aliases) {
-      if ((alias.type !== 'from' && alias !== map.mainAlias) || !alias.hasMetadata) continue
+      if (!alias.hasMetadata) {
+        // a table named by a string TypeORM could not map to an entity: refuse it when it is a scoped table
+        const scope = alias.tablePath === undefined ? undefined : runtime.scopeOfTableName(alias.tablePath)
+        if (scope === undefined) continue
+        if (runtime.contextFor(scope).kind === 'tenant') throw UnfilterableQueryError.tablePathOfScopedEntity(alias.tablePath!, alias.name, scope.name)
+        bypassed = true
+        continue
+      }
       const scope = runtime.scopeOf(alias.metadata)
-      if (scope === undefined || runtime.contextFor(scope).kind !== 'tenant') continue
+      if (scope === undefined) continue
+      if (alias.type !== 'from' && alias !== map.mainAlias) {
+        // a join: its condition goes into ON (createJoinExpression); here it only needs the bypass marker
+        if (runtime.store.get()?.kind === 'bypass') bypassed = true
+        continue
+      }
+      if (runtime.contextFor(scope).kind !== 'tenant') {
+        bypassed = true
+        continue
+      }
+      if (!runtime.queryFilter) continue
+      firstScoped ??= scope.name
       const prefix = map.aliasNamePrefixingEnabled
         ? this.escape(alias.name) + '.'
         : scope.kind === 'junction'
@@ -45,7 +78,12 @@ export function patchQueryBuilders(): void {
       const predicate = tenantPredicate(this, scope, prefix)
       condition = condition === '' ? predicate : `${condition} AND ${predicate}`
     }
-    if (condition === '') return createWhereExpression.call(this)
+    if (condition === '') {
+      if (!bypassed || !runtime.queryFilter) return createWhereExpression.call(this)
+      condition = BYPASS_MARKER
+    } else if (map.wheres.length > 0) {
+      assertBalanced(runtime.dataSource, this.createWhereClausesExpression(map.wheres), firstScoped!, 'where')
+    }
     const extra = map.extraAppendedAndWhereCondition
     map.extraAppendedAndWhereCondition = extra ? `(${extra}) AND ${condition}` : condition
     try {
@@ -58,14 +96,22 @@ export function patchQueryBuilders(): void {
   const createJoinExpression = select['createJoinExpression']!
   select['createJoinExpression'] = function (this: QueryBuilderInternals) {
     const runtime = runtimeOf(dataSourceOf(this))
-    if (runtime === undefined || !runtime.queryFilter) return createJoinExpression.call(this)
+    // no runtime: createWhereExpression refuses scoped join aliases (it sees every alias)
+    if (runtime === undefined) return createJoinExpression.call(this)
     const joins = this.expressionMap.joinAttributes
     let saved: Array<[(typeof joins)[number], string | undefined]> | undefined
     for (const join of joins) {
       const alias = join.alias
-      if (!alias.hasMetadata) continue
+      if (!alias.hasMetadata) {
+        const scope = alias.tablePath === undefined ? undefined : runtime.scopeOfTableName(alias.tablePath)
+        if (scope !== undefined && runtime.contextFor(scope).kind === 'tenant') {
+          throw UnfilterableQueryError.tablePathOfScopedEntity(alias.tablePath!, alias.name, scope.name)
+        }
+        continue
+      }
       const scope = runtime.scopeOf(alias.metadata)
-      if (scope === undefined || runtime.contextFor(scope).kind !== 'tenant') continue
+      if (scope === undefined || runtime.contextFor(scope).kind !== 'tenant' || !runtime.queryFilter) continue
+      if (join.condition) assertBalanced(runtime.dataSource, join.condition, scope.name, 'join')
       const predicate = tenantPredicate(this, scope, this.escape(alias.name) + '.')
       ;(saved ??= []).push([join, join.condition])
       join.condition = join.condition ? `(${join.condition}) AND ${predicate}` : predicate
@@ -85,7 +131,16 @@ export function patchQueryBuilders(): void {
     if (runtime !== undefined) {
       const context = runtime.store.get()
       if (context?.kind === 'tenant') parameters[TENANT_PARAMETER] = context.tenantId
+      if (context?.kind === 'bypass') parameters[BYPASS_PARAMETER] = 1
+      // copied from a bypass builder (setParameters(other.getParameters())): never bound outside a bypass
+      else if (parameters[BYPASS_PARAMETER] !== undefined) delete parameters[BYPASS_PARAMETER]
     }
     return parameters
   }
+}
+
+/** Refuses a user condition that could close the parentheses TypeORM wraps it in (see conditionImbalance). */
+function assertBalanced(dataSource: DataSource, text: string, entity: string, where: 'where' | 'join'): void {
+  const problem = conditionImbalance(text, usesBackslashEscapes(dataSource.options.type))
+  if (problem !== undefined) throw UnfilterableQueryError.unbalancedCondition(entity, where, problem)
 }

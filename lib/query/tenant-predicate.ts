@@ -9,6 +9,19 @@ import type { QueryBuilderInternals } from './query-builder-internals'
 export const TENANT_PARAMETER = '__tenancy_tenant'
 
 /**
+ * The name of the parameter that the bypass marker refers to. Under `runWithoutTenant`, a query on a scoped
+ * table carries {@link BYPASS_MARKER}, and the plugin binds this parameter (to 1) only for a builder executed
+ * under a bypass. SQL text built under a bypass and pasted into a tenant's query (a memoised
+ * `qb.getQuery()` used as a subquery string) is then left with an unbound `:__tenancy_bypass`: every TypeORM
+ * driver (postgres, mysql/mariadb, sqlite, 0.3 and 1.x) leaves an unknown named parameter as is in the SQL,
+ * which the database refuses as a syntax error, so the statement fails closed.
+ */
+export const BYPASS_PARAMETER = '__tenancy_bypass'
+
+/** The term a bypass query on a scoped table carries: true only when executed under a bypass. */
+export const BYPASS_MARKER = `1 = :${BYPASS_PARAMETER}`
+
+/**
  * The SQL condition that keeps `scope` to the current tenant, for a table referred to as `prefix`
  * (`"alias".`, `"table".` or `''`). Always one parenthesised-safe term, so it can be ANDed anywhere.
  *

@@ -11,6 +11,7 @@ import { assertReferencesOwned, relationReferences, type Reference } from './own
 import { builderDataSource, mainMetadata, upsertDialect, type DriverInternals, type WriteBuilderInternals } from './write-builder-internals'
 import { stampInsertValues, writeTenant } from './write-tenant'
 import { upsertKeyedByTenant } from './upsert-rule'
+import { assertWriteTargetResolved } from './unresolved-table'
 
 type Method = (this: WriteBuilderInternals, ...args: unknown[]) => unknown
 
@@ -31,6 +32,7 @@ export function patchInsertBuilder(): void {
 
   const getValueSets = proto['getValueSets']!
   proto['getValueSets'] = function (this: WriteBuilderInternals) {
+    assertWriteTargetResolved(this)
     const valueSets = getValueSets.call(this) as object[]
     const guard = insertGuard(this)
     if (guard === undefined || guard.scope === undefined) return valueSets
@@ -41,6 +43,7 @@ export function patchInsertBuilder(): void {
 
   const createInsertExpression = proto['createInsertExpression']!
   proto['createInsertExpression'] = function (this: WriteBuilderInternals) {
+    assertWriteTargetResolved(this)
     const guard = insertGuard(this)
     const map = this.expressionMap
     if (guard === undefined || guard.scope === undefined || (!map.onUpdate && !map.onConflict)) {
@@ -73,6 +76,7 @@ export function patchInsertBuilder(): void {
 
   const execute = proto['execute']!
   proto['execute'] = async function (this: WriteBuilderInternals, ...args: unknown[]) {
+    assertWriteTargetResolved(this)
     const runtime = runtimeOf(builderDataSource(this))
     const metadata = mainMetadata(this)
     if (runtime !== undefined && metadata !== undefined) {
@@ -135,6 +139,7 @@ function junctionReferences(
   return ends.map((end) => ({
     target: end.target.metadata,
     columns: end.referencedColumns,
+    via: end.junctionColumns.map((c) => c.databaseName).join(', '),
     values: valueSets.map((values) =>
       end.junctionColumns.map((column) => (column.getEntityValue(values) as unknown) ?? (values as Record<string, unknown>)[column.databaseName]),
     ),

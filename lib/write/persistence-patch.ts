@@ -6,6 +6,8 @@ import type { ScopedEntity } from '../metadata/scoped-entity'
 import type { TenantId } from '../tenant-id'
 import type { SubjectExecutorInternals, SubjectInternals } from './write-builder-internals'
 import { checkUpdateValues, stampInsertValues, writeTenant } from './write-tenant'
+import { checkBatchReferences } from './batch-references'
+import { withVerifiedBatch } from './owned-rows'
 
 type Method = (this: SubjectExecutorInternals, ...args: unknown[]) => Promise<unknown>
 
@@ -17,18 +19,20 @@ type Method = (this: SubjectExecutorInternals, ...args: unknown[]) => Promise<un
  * - a new row is stamped on the caller's entity object (so `ticket.organizationId` shows the tenant), and
  *   refused when it names another tenant, or names a generated primary key the tenant has no row for (an
  *   entity loaded under another tenant: the filtered snapshot found nothing and TypeORM would insert a copy);
- * - an update that changes the tenant column, and any write of a shared (NULL-tenant) row, is refused.
+ * - an update that changes the tenant column, and any write of a shared (NULL-tenant) row, is refused;
+ * - the foreign keys the batch writes to scoped entities are checked, one query after the other, before the
+ *   batch's first statement (see {@link checkBatchReferences}).
  */
 export function patchPersistence(): void {
   const proto = SubjectExecutor.prototype as unknown as Record<string, Method>
   const execute = proto['execute']!
-  proto['execute'] = function (this: SubjectExecutorInternals, ...args: unknown[]) {
+  proto['execute'] = async function (this: SubjectExecutorInternals, ...args: unknown[]) {
     const queryRunner = this.queryRunner
     const runtime = runtimeOf(queryRunner.dataSource ?? queryRunner.connection)
-    if (runtime !== undefined) {
-      for (const subject of this.allSubjects) checkSubject(runtime, subject)
-    }
-    return execute.apply(this, args)
+    if (runtime === undefined) return execute.apply(this, args)
+    for (const subject of this.allSubjects) checkSubject(runtime, subject)
+    const verified = await checkBatchReferences(runtime, this)
+    return withVerifiedBatch(queryRunner, verified, () => execute.apply(this, args))
   }
 }
 

@@ -47,5 +47,5 @@ function idReference(runtime: TenancyRuntime, metadata: EntityMetadata, value: u
     const map = metadata.ensureEntityIdMap(id)
     return columns.map((c) => c.getEntityValue(map, true) as unknown)
   })
-  return { target: metadata, columns, values }
+  return { target: metadata, columns, values, via: `the id of ${metadata.name}` }
 }

@@ -4,6 +4,7 @@ import { runtimeOf } from '../install/runtime-registry'
 import { assertReferencesOwned, relationReferences } from './owned-rows'
 import { builderDataSource, mainMetadata, type WriteBuilderInternals } from './write-builder-internals'
 import { checkUpdateValues, writeTenant } from './write-tenant'
+import { assertWriteTargetResolved } from './unresolved-table'
 
 type Method = (this: WriteBuilderInternals, ...args: unknown[]) => unknown
 
@@ -22,6 +23,7 @@ export function patchUpdateBuilders(): void {
     const proto = cls.prototype as unknown as Record<string, Method>
     const getQuery = proto['getQuery']!
     proto['getQuery'] = function (this: WriteBuilderInternals) {
+      assertWriteTargetResolved(this)
       const condition = sharedRowsExcluded(this)
       if (condition === undefined) return getQuery.call(this)
       const map = this.expressionMap
@@ -51,6 +53,7 @@ export function patchUpdateBuilders(): void {
 
   const execute = update['execute']!
   update['execute'] = async function (this: WriteBuilderInternals, ...args: unknown[]) {
+    assertWriteTargetResolved(this)
     const runtime = runtimeOf(builderDataSource(this))
     const metadata = mainMetadata(this)
     if (runtime !== undefined && metadata !== undefined) {

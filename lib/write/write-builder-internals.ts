@@ -61,6 +61,7 @@ export interface SubjectInternals {
   readonly mustBeSoftRemoved?: boolean
   readonly mustBeRecovered?: boolean
   readonly diffColumns: ReadonlyArray<{ readonly databaseName: string }>
+  readonly diffRelations?: readonly RelationMetadata[]
 }
 
 export interface SubjectExecutorInternals {

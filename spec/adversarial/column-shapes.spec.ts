@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { ChildEntity, Column, Entity, JoinTable, ManyToMany, PrimaryGeneratedColumn, TableInheritance } from 'typeorm'
-import { runWithTenant, runWithoutTenant, TenantScoped } from '../../lib'
+import { runWithTenant, runWithoutTenant, TenancyError, TenantScoped } from '../../lib'
 import { describeEachDialect } from '../support/test-database'
 import { A, B } from './adversarial-model'
 
@@ -80,6 +80,35 @@ describeEachDialect('adversarial: tenant column shapes', { entities: [AdvAsset, 
     expect(links).to.have.length(1)
     const viaWhere = await runWithTenant(A, () => ds().getRepository(AdvAsset).find({ where: { owner: { orgId: B } } }))
     expect(viaWhere).to.deep.equal([])
+  })
+
+  it('the junction table by its name: no link to a B label can be inserted, and B\'s links cannot be deleted', async () => {
+    const junction = ds().getMetadata('adv_asset_label')
+    const [docColumn, labelColumn] = junction.columns.map((c) => c.databaseName)
+    const { aAsset, bAsset, bLabel } = await runWithoutTenant(async () => ({
+      aAsset: (await ds().getRepository(AdvAsset).findOneByOrFail({ name: 'A asset' })).id,
+      bAsset: (await ds().getRepository(AdvAsset).findOneByOrFail({ name: 'B asset' })).id,
+      bLabel: (await ds().getRepository(AdvLabel).findOneByOrFail({ text: 'B label' })).id,
+    }))
+    const links = (): Promise<unknown[]> => runWithoutTenant(() => ds().createQueryBuilder().select('j.*').from('adv_asset_label', 'j').orderBy('1').getRawMany())
+    const before = JSON.stringify(await links())
+    expect(before).to.include(`${bAsset}`)
+    const attacks: Array<() => Promise<unknown>> = [
+      () => ds().createQueryBuilder().insert().into('adv_asset_label').values({ [docColumn!]: aAsset, [labelColumn!]: bLabel }).execute(),
+      () => ds().createQueryBuilder().relation(AdvAsset, 'labels').of(aAsset).add(bLabel),
+      () => ds().createQueryBuilder().delete().from('adv_asset_label').where(`"${docColumn}" = :id OR 1=1`, { id: bAsset }).execute(),
+    ]
+    for (const attack of attacks) {
+      try {
+        await runWithTenant(A, attack)
+      } catch (error) {
+        expect(error).to.be.instanceOf(TenancyError)
+      }
+    }
+    const after = (await links()) as Array<Record<string, number>>
+    expect(after.filter((l) => l[docColumn!] === bAsset || l[labelColumn!] === bLabel).length).to.equal(
+      (JSON.parse(before) as Array<Record<string, number>>).filter((l) => l[docColumn!] === bAsset || l[labelColumn!] === bLabel).length,
+    )
   })
 
   it('single-table inheritance scoped on the parent: parent and child queries are both filtered', async () => {

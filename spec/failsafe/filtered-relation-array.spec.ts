@@ -5,7 +5,7 @@ import { describeEachDialect } from '../support/test-database'
 import { A, B, FsAddress, FsCustomer, RecordingLogger } from './failsafe-model'
 
 /** The collection the failsafe puts in loaded relations: refuses other tenants' rows, an ordinary array otherwise. */
-describeEachDialect('FilteredRelationArray', { entities: [FsCustomer, FsAddress], tenancy: { queryFilter: false, logger: new RecordingLogger() } }, (db) => {
+describeEachDialect('FilteredRelationArray', { entities: [FsCustomer, FsAddress], tenancy: { unsafeDisableQueryFilter: true, logger: new RecordingLogger() } }, (db) => {
   let customerId: number
   let addressB: FsAddress
   let spareA: FsAddress

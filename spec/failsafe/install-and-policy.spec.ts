@@ -42,7 +42,7 @@ class UserSubscriber implements EntitySubscriberInterface<FsCustomer> {
 }
 
 const throwLogger = new RecordingLogger()
-describeEachDialect("Failsafe policy onLeak: 'throw'", { entities, tenancy: { queryFilter: false, onLeak: 'throw', logger: throwLogger } }, (db) => {
+describeEachDialect("Failsafe policy onLeak: 'throw'", { entities, tenancy: { unsafeDisableQueryFilter: true, onLeak: 'throw', logger: throwLogger } }, (db) => {
   it('throws CrossTenantRowError naming the row and the relation, after logging and counting it', async () => {
     const id = await seedCustomer(db())
     let error: unknown
@@ -59,7 +59,7 @@ describeEachDialect("Failsafe policy onLeak: 'throw'", { entities, tenancy: { qu
   })
 })
 
-describeEachDialect('Failsafe registration before initialize()', { entities, tenancy: { queryFilter: false, logger: new RecordingLogger() }, extra: { subscribers: [UserSubscriber] } }, (db) => {
+describeEachDialect('Failsafe registration before initialize()', { entities, tenancy: { unsafeDisableQueryFilter: true, logger: new RecordingLogger() }, extra: { subscribers: [UserSubscriber] } }, (db) => {
   it('puts its subscriber first, so application subscribers see filtered relations in afterLoad', async () => {
     const subscribers = db().dataSource.subscribers
     expect(subscribers[0]).to.be.instanceOf(TenancyFailsafeSubscriber)
@@ -81,9 +81,9 @@ describe('Failsafe registration after initialize()', () => {
       try {
         expect(db.dataSource.subscribers.some((s) => s instanceof TenancyFailsafeSubscriber)).to.equal(false)
         const id = await seedCustomer(db)
-        installTenancy(db.dataSource, tenancyOptions({ queryFilter: false, logger: new RecordingLogger() }))
+        installTenancy(db.dataSource, tenancyOptions({ unsafeDisableQueryFilter: true, logger: new RecordingLogger() }))
         expect(db.dataSource.subscribers[0]).to.be.instanceOf(TenancyFailsafeSubscriber)
-        installTenancy(db.dataSource, tenancyOptions({ queryFilter: false }))
+        installTenancy(db.dataSource, tenancyOptions({ unsafeDisableQueryFilter: true }))
         expect(db.dataSource.subscribers.filter((s) => s instanceof TenancyFailsafeSubscriber)).to.have.length(1)
         const customer = await runWithTenant(A, () => loadCustomer(db, id))
         expect(customer.addresses.map((a) => a.merchantId)).to.deep.equal([A])
@@ -125,7 +125,7 @@ describeEachDialect('Failsafe behind the query filter (production settings)', { 
   })
 })
 
-describeEachDialect('Failsafe off (failsafe: false)', { entities, tenancy: { queryFilter: false, failsafe: false } }, (db) => {
+describeEachDialect('Failsafe off (failsafe: false)', { entities, tenancy: { unsafeDisableQueryFilter: true, failsafe: false } }, (db) => {
   it('registers no subscriber and strips nothing: the rows it would strip are really loaded', async () => {
     expect(db().dataSource.subscribers.some((s) => s instanceof TenancyFailsafeSubscriber)).to.equal(false)
     const id = await seedCustomer(db())
@@ -135,7 +135,7 @@ describeEachDialect('Failsafe off (failsafe: false)', { entities, tenancy: { que
 })
 
 describe('Failsafe options are checked', () => {
-  for (const [name, value] of [['onLeak', 'drop'], ['logger', {}], ['failsafe', 'yes'], ['queryFilter', 0]] as const) {
+  for (const [name, value] of [['onLeak', 'drop'], ['logger', {}], ['failsafe', 'yes'], ['queryFilter', false], ['unsafeDisableQueryFilter', 0]] as const) {
     it(`rejects ${name}: ${JSON.stringify(value)}`, async () => {
       const { DataSource } = await import('typeorm')
       const dataSource = new DataSource({ type: 'postgres', entities })

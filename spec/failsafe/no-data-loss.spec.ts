@@ -40,7 +40,7 @@ const orphanCases: Array<{ action: string; property: BasketProperty; item: ItemC
 
 type Row = Record<string, unknown>
 
-describeEachDialect('Failsafe: no data loss after stripping (queryFilter: false)', { entities: dataLossEntities, tenancy: { queryFilter: false, logger } }, (db) => {
+describeEachDialect('Failsafe: no data loss after stripping (unsafeDisableQueryFilter: true)', { entities: dataLossEntities, tenancy: { unsafeDisableQueryFilter: true, logger } }, (db) => {
   const ds = () => db().dataSource
   const table = (target: Function, junctionOf?: string): string => {
     let metadata = ds().getMetadata(target)

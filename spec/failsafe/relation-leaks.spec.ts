@@ -5,12 +5,12 @@ import { A, B, FsAddress, FsCustomer, FsFolder, FsLabel, FsProject, FsTask, FsTe
 import { seedLeaks, type SeededLeaks } from './seed-failsafe'
 
 /**
- * The failsafe on its own: the query filter is off for this DataSource (test mode, `queryFilter: false`), so
+ * The failsafe on its own: the query filter is off for this DataSource (test mode, `unsafeDisableQueryFilter: true`), so
  * every row of B planted in A's relations really is loaded, and only the failsafe stands between it and A.
  */
 const logger = new RecordingLogger()
 
-describeEachDialect('Failsafe alone (queryFilter: false) strips and reports every cross-tenant row', { entities: leakEntities, tenancy: { queryFilter: false, logger } }, (db) => {
+describeEachDialect('Failsafe alone (unsafeDisableQueryFilter: true) strips and reports every cross-tenant row', { entities: leakEntities, tenancy: { unsafeDisableQueryFilter: true, logger } }, (db) => {
   let seeded: SeededLeaks
   before(async () => {
     seeded = await seedLeaks(db().dataSource)

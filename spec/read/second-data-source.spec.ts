@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { DataSource, type DataSourceOptions } from 'typeorm'
-import { installTenancy, runWithTenant, runWithoutTenant } from '../../lib'
+import { allowUnprotectedDataSource, installTenancy, runWithTenant, runWithoutTenant, TenancyNotInstalledError } from '../../lib'
 import { A, B, SupportTicket, supportDeskEntities } from '../fixtures/support-desk-model'
 import { seedSupportDesk } from '../fixtures/seed-support-desk'
 import { expectNoTenantTerm, expectWhereTenant } from '../fixtures/sql-assertions'
@@ -11,12 +11,13 @@ import { tenancyOptions } from '../support/test-store'
 describeEachDialect('a second DataSource created after installation', { entities: supportDeskEntities }, (db) => {
   const first = () => db().dataSource
   const others: DataSource[] = []
-  const open = async (tenancy: boolean): Promise<{ ds: DataSource; logger: CapturingLogger }> => {
+  const open = async (tenancy: boolean | 'allow-unprotected'): Promise<{ ds: DataSource; logger: CapturingLogger }> => {
     const logger = new CapturingLogger()
     const { schema, type, url } = first().options as { schema: string; type: 'postgres'; url: string }
     const ds = new DataSource({ type, url, schema, entities: supportDeskEntities, logging: true, logger } as DataSourceOptions)
     others.push(ds)
-    if (tenancy) installTenancy(ds, tenancyOptions())
+    if (tenancy === true) installTenancy(ds, tenancyOptions())
+    if (tenancy === 'allow-unprotected') allowUnprotectedDataSource(ds)
     await ds.initialize()
     return { ds, logger }
   }
@@ -36,8 +37,24 @@ describeEachDialect('a second DataSource created after installation', { entities
     expect(comments).to.have.length(1)
   }
 
-  it('one without installTenancy is untouched, and does not weaken the first', async () => {
+  it('one without installTenancy refuses @TenantScoped entities before any SQL, and does not weaken the first', async () => {
     const { ds, logger } = await open(false)
+    logger.clear()
+    for (const query of [() => ds.getRepository(SupportTicket).find(), () => runWithTenant(A, () => ds.getRepository(SupportTicket).find())]) {
+      let error: unknown
+      try {
+        await query()
+      } catch (e) {
+        error = e
+      }
+      expect(error, String(error)).to.be.instanceOf(TenancyNotInstalledError)
+    }
+    expect(logger.statements.filter((q) => /support_ticket/.test(q.sql))).to.have.length(0)
+    await checkFirstStillFiltered()
+  })
+
+  it('one opted out with allowUnprotectedDataSource is untouched, and does not weaken the first', async () => {
+    const { ds, logger } = await open('allow-unprotected')
     const all = await ds.getRepository(SupportTicket).find()
     expect(all.map((t) => t.organizationId)).to.include(B)
     const underA = await runWithTenant(A, () => ds.getRepository(SupportTicket).find())

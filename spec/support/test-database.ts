@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { DataSource, type DataSourceOptions, type EntitySchema } from 'typeorm'
-import { installTenancy, runWithoutTenant, type TenancyOptions } from '../../lib'
+import { allowUnprotectedDataSource, installTenancy, runWithoutTenant, type TenancyOptions } from '../../lib'
 import { CapturingLogger } from './capturing-logger'
 import { DialectCapturingLogger } from './dialects/dialect-capturing-logger'
 import { embeddedPostgresExec } from './dialects/embedded-postgres'
@@ -31,8 +31,8 @@ export interface TestDialect {
   /** `QueryBuilder.stream()` works (not on SQLite: TypeORM has no stream there). */
   readonly streams: boolean
   /**
-   * Numeric parameters reach the SQL as literals (`= 1`, not `= $1`): TypeORM 0.3's SQLite driver inlines
-   * numbers and booleans. A spec asserting `= $n` for a numeric tenant must accept a literal here.
+   * Numeric parameters reach the SQL as literals (`= 1`, not `= $1`): TypeORM's SQLite drivers (0.3 and 1.x)
+   * inline numbers and booleans. A spec asserting `= $n` for a numeric tenant must accept a literal here.
    */
   readonly inlinesNumbers: boolean
   /** Options for a DataSource on a fresh, empty namespace (schema or database); `drop` removes it. */
@@ -129,7 +129,7 @@ function sqliteDialect(): TestDialect {
     concurrentTransactions: false,
     schemas: false,
     streams: false,
-    inlinesNumbers: !process.env['TYPEORM_LINE']?.startsWith('1'),
+    inlinesNumbers: true,
     async open() {
       return {
         options: { type: 'sqljs', autoSave: false } as Partial<DataSourceOptions>,
@@ -157,7 +157,11 @@ export function testDialects(): TestDialect[] {
 export interface OpenOptions {
   /** Entities of the test model. */
   entities: Array<Function | EntitySchema>
-  /** Install tenancy (default) with these options merged over the suite's store choice, or `false`. */
+  /**
+   * Install tenancy (default) with these options merged over the suite's store choice, or `false`: no
+   * installTenancy, and the DataSource is passed to allowUnprotectedDataSource (scoped entities are read
+   * without any condition until a spec installs tenancy on it).
+   */
   tenancy?: TenancyOptions | false
   /** Extra DataSource options (cache, relationLoadStrategy, ...). */
   extra?: Partial<DataSourceOptions>
@@ -190,7 +194,9 @@ export async function openTestDataSource(dialect: TestDialect, options: OpenOpti
     logging: true,
     logger,
   } as DataSourceOptions)
+  // `tenancy: false`: a deliberately unprotected DataSource (a spec may install tenancy on it later)
   if (options.tenancy !== false) installTenancy(dataSource, tenancyOptions(options.tenancy))
+  else allowUnprotectedDataSource(dataSource)
   try {
     await dataSource.initialize()
   } catch (error) {

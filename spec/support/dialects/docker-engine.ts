@@ -1,17 +1,24 @@
 import { request } from 'node:http'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 
-/**
- * True when a Docker engine answers `GET /_ping` within `timeoutMs`, at DOCKER_HOST (unix:// or tcp://) or
- * the default socket. Never throws.
- */
-export function dockerAnswers(timeoutMs = 2000): Promise<boolean> {
-  const host = process.env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock'
-  const target = host.startsWith('unix://')
-    ? { socketPath: host.slice('unix://'.length) }
-    : host.startsWith('tcp://')
-      ? { host: new URL(host.replace('tcp://', 'http://')).hostname, port: Number(new URL(host.replace('tcp://', 'http://')).port || 2375) }
-      : undefined
-  if (!target) return Promise.resolve(false)
+type Target = { socketPath: string } | { host: string; port: number }
+
+/** Where an engine may listen: DOCKER_HOST, else the usual sockets (Linux, Docker Desktop, rootless). */
+function targets(): Target[] {
+  const host = process.env['DOCKER_HOST']
+  if (host?.startsWith('unix://')) return [{ socketPath: host.slice('unix://'.length) }]
+  if (host?.startsWith('tcp://')) {
+    const url = new URL(host.replace('tcp://', 'http://'))
+    return [{ host: url.hostname, port: Number(url.port || 2375) }]
+  }
+  if (host) return []
+  const sockets = ['/var/run/docker.sock', join(homedir(), '.docker/run/docker.sock')]
+  if (process.env['XDG_RUNTIME_DIR']) sockets.push(join(process.env['XDG_RUNTIME_DIR'], 'docker.sock'))
+  return sockets.map((socketPath) => ({ socketPath }))
+}
+
+function ping(target: Target, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request({ ...target, path: '/_ping', method: 'GET', timeout: timeoutMs }, (res) => {
       res.resume()
@@ -24,4 +31,10 @@ export function dockerAnswers(timeoutMs = 2000): Promise<boolean> {
     req.on('error', () => resolve(false))
     req.end()
   })
+}
+
+/** True when a Docker engine answers `GET /_ping` within `timeoutMs`. Never throws. */
+export async function dockerAnswers(timeoutMs = 2000): Promise<boolean> {
+  const answers = await Promise.all(targets().map((target) => ping(target, timeoutMs)))
+  return answers.some(Boolean)
 }

@@ -7,6 +7,8 @@ import { PGliteDriver, getPGliteInstance } from 'typeorm-pglite'
  * destroyed; the pool below keeps it open so each spec file can have its own schema in it, and
  * {@link closeEmbeddedPostgres} closes it once at the end of the run.
  *
+ * It loads the uuid-ossp extension, which TypeORM installs for generated uuid columns.
+ *
  * PGlite is a single session: every DataSource and query runner shares it, so two transactions cannot run
  * at the same time (the dialect says `concurrentTransactions: false`). TypeORM's `stream()` hands the pool a
  * pg-query-stream object, which typeorm-pglite does not know; the pool answers it with a readable stream of
@@ -14,10 +16,13 @@ import { PGliteDriver, getPGliteInstance } from 'typeorm-pglite'
  */
 let driver: { Pool: unknown } | undefined
 
+// A subpath export ("./contrib/*"), which the suite's `moduleResolution: node` cannot type; loaded as CJS.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { uuid_ossp } = require('@electric-sql/pglite/contrib/uuid_ossp') as { uuid_ossp: object }
+
 export function embeddedPostgresDriver(): { Pool: unknown } {
   if (!driver) {
-    type PoolQuery = (query: unknown, parameters?: unknown, callback?: unknown) => unknown
-    const base = new PGliteDriver().driver as unknown as { Pool: new () => { end(cb: (e: unknown) => void): void; query: PoolQuery } }
+    const base = new PGliteDriver({ extensions: { uuid_ossp } } as ConstructorParameters<typeof PGliteDriver>[0]).driver as unknown as { Pool: new () => { end(cb: (e: unknown) => void): void; query(query: unknown, parameters?: unknown, callback?: unknown): unknown } }
     class SharedInstancePool extends base.Pool {
       override end(callback: (error: unknown) => void): void {
         callback(null)
