@@ -3,6 +3,7 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata'
 import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import { CrossTenantWriteError } from '../errors'
 import { runtimeOf } from '../install/runtime-registry'
+import { refuseUnprotected } from '../install/unprotected-data-source'
 import type { TenancyRuntime } from '../install/tenancy-runtime'
 import type { ScopedEntity } from '../metadata/scoped-entity'
 import { TENANT_PARAMETER } from '../query/tenant-predicate'
@@ -34,6 +35,7 @@ export function patchInsertBuilder(): void {
   proto['getValueSets'] = function (this: WriteBuilderInternals) {
     assertWriteTargetResolved(this)
     const valueSets = getValueSets.call(this) as object[]
+    refuseIfUnprotected(this)
     const guard = insertGuard(this)
     if (guard === undefined || guard.scope === undefined) return valueSets
     if (this.expressionMap.insertFromSelect) throw CrossTenantWriteError.insertFromSelect(guard.scope.name, guard.scope.column.propertyPath)
@@ -89,6 +91,14 @@ export function patchInsertBuilder(): void {
     }
     return execute.apply(this, args)
   }
+}
+
+/** An insert of a `@TenantScoped` entity on a DataSource without tenancy: refused unless explicitly allowed. */
+function refuseIfUnprotected(qb: WriteBuilderInternals): void {
+  const dataSource = builderDataSource(qb)
+  if (runtimeOf(dataSource) !== undefined) return
+  const metadata = mainMetadata(qb)
+  if (metadata !== undefined) refuseUnprotected(dataSource, metadata)
 }
 
 interface InsertGuard {

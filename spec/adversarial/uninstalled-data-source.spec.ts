@@ -48,6 +48,8 @@ describeEachDialect('adversarial: @TenantScoped entities on a DataSource without
         () => replica.getRepository(AdvNote).createQueryBuilder('n').leftJoin('n.ticket', 't').select('t.title').getRawMany(),
         () => replica.createQueryBuilder().update(AdvTicket).set({ title: 'x' }).where('id > 0').execute(),
         () => replica.createQueryBuilder().delete().from(AdvTicket).where('id < 0').execute(),
+        () => replica.createQueryBuilder().insert().into(AdvTicket).values({ orgId: B, title: 'forged' }).execute(),
+        () => replica.getRepository(AdvTicket).insert({ orgId: B, title: 'forged' }),
       ]) {
         let error: unknown
         try {
