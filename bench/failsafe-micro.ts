@@ -134,7 +134,7 @@ async function main(): Promise<void> {
       }
       console.log('')
     }
-    for (const result of await measureStripPass(url)) console.log(`${result.name}: ${result.value.toFixed(1)} ${result.unit}`)
+    for (const result of await measureStripPass(url)) console.log(`${result.name}: ${(result.value ?? NaN).toFixed(1)} ${result.unit}`)
   } finally {
     for (const dataSource of sources.values()) await dataSource.destroy()
     const admin = new DataSource({ type: 'postgres', url })

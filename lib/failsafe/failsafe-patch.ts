@@ -16,7 +16,7 @@ interface SelectInternals {
   readonly connection?: object
   readonly dataSource?: object
   readonly relationMetadatas?: readonly unknown[]
-  readonly expressionMap: { readonly mainAlias?: { readonly hasMetadata: boolean; readonly metadata: EntityMetadata } }
+  readonly expressionMap: { readonly mainAlias?: { readonly hasMetadata: boolean; readonly metadata: EntityMetadata }; readonly callListeners: boolean }
 }
 
 interface EntitiesAndRaw {
@@ -85,13 +85,39 @@ export function patchFailsafe(): void {
   select['executeEntitiesAndRawResults'] = async function (this: SelectInternals, ...args: unknown[]) {
     const failsafe = failsafeOf(this.dataSource ?? this.connection)
     if (failsafe === undefined || insideCheckedLoad()) return executeEntitiesAndRawResults.apply(this, args)
-    const nestedLoads = (this.relationMetadatas?.length ?? 0) > 0
-    const result = (await (nestedLoads ? asCheckedLoad(() => executeEntitiesAndRawResults.apply(this, args)) : executeEntitiesAndRawResults.apply(this, args))) as EntitiesAndRaw
     const mainAlias = this.expressionMap.mainAlias
-    if (!mainAlias?.hasMetadata || result.entities.length === 0 || failsafe.isInert(mainAlias.metadata)) return result
+    if (!mainAlias?.hasMetadata || failsafe.isInert(mainAlias.metadata)) return executeEntitiesAndRawResults.apply(this, args)
     const pass = failsafe.passForContext()
-    if (pass === undefined) return result
-    result.entities = pass.roots(mainAlias.metadata, result.entities)
+    if (pass === undefined) return executeEntitiesAndRawResults.apply(this, args)
+    const metadata = mainAlias.metadata
+    const nestedLoads = (this.relationMetadatas?.length ?? 0) > 0
+    // One walk per load: when the subscriber's afterLoad sees every entity of the result (join-loaded relations,
+    // listeners on, no lazy relation or inheritance in the graph), it filters each entity's relations with this
+    // query's pass, and only the root rows are left to check here. Otherwise the whole result is walked.
+    const queryRunner = args[0]
+    const shared =
+      !nestedLoads &&
+      !pass.failClosed &&
+      this.expressionMap.callListeners === true &&
+      typeof queryRunner === 'object' &&
+      queryRunner !== null &&
+      failsafe.model.coveredByLoadEvents(metadata) &&
+      failsafe.subscribed
+    let result: EntitiesAndRaw
+    if (shared) {
+      const previous = failsafe.beginLoad(queryRunner, pass)
+      try {
+        result = (await executeEntitiesAndRawResults.apply(this, args)) as EntitiesAndRaw
+      } catch (error) {
+        failsafe.endLoad(queryRunner, pass, previous)
+        failsafe.reportAfterFailure(pass)
+        throw error
+      }
+      failsafe.endLoad(queryRunner, pass, previous)
+    } else {
+      result = (await (nestedLoads ? asCheckedLoad(() => executeEntitiesAndRawResults.apply(this, args)) : executeEntitiesAndRawResults.apply(this, args))) as EntitiesAndRaw
+    }
+    if (result.entities.length > 0) result.entities = pass.roots(metadata, result.entities, !shared)
     failsafe.report(pass)
     return result
   }

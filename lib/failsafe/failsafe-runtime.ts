@@ -33,6 +33,10 @@ export class FailsafeRuntime {
   private readonly strippedOwners = new WeakMap<object, Set<RelationMetadata>>()
   /** False until the first strip: lets the write guard skip its walk entirely. */
   private rememberedAny = false
+  /** The pass of the join-loaded query running on each query runner, shared with the subscriber's `afterLoad`. */
+  private readonly loads = new WeakMap<object, StripPass>()
+  /** The subscriber `installTenancy` attached, once attached. */
+  subscriber: object | undefined
 
   constructor(
     readonly tenancy: TenancyRuntime,
@@ -63,8 +67,40 @@ export class FailsafeRuntime {
     return new StripPass(this.model, tenantId)
   }
 
+  /**
+   * True when the subscriber's `afterLoad` fires for every entity a query of this DataSource loads (it is in
+   * `dataSource.subscribers`, and TypeORM calls it for every entity): see `StripModel.coveredByLoadEvents`.
+   */
+  get subscribed(): boolean {
+    return this.subscriber !== undefined && (this.dataSource.subscribers as readonly object[]).includes(this.subscriber)
+  }
+
+  /**
+   * Makes `pass` the pass of the load running on `queryRunner` (its load events use it instead of a pass per
+   * entity); returns the one it replaces, for {@link endLoad}.
+   */
+  beginLoad(queryRunner: object, pass: StripPass): StripPass | undefined {
+    const previous = this.loads.get(queryRunner)
+    this.loads.set(queryRunner, pass)
+    return previous
+  }
+
+  endLoad(queryRunner: object, pass: StripPass, previous: StripPass | undefined): void {
+    if (this.loads.get(queryRunner) !== pass) return
+    if (previous === undefined || previous.reported) this.loads.delete(queryRunner)
+    else this.loads.set(queryRunner, previous)
+  }
+
+  /** The pass of the load running on `queryRunner`, when it is one of `tenantId` and not reported yet. */
+  loadPass(queryRunner: object | undefined, tenantId: TenantId): StripPass | undefined {
+    if (queryRunner === undefined) return undefined
+    const pass = this.loads.get(queryRunner)
+    return pass !== undefined && !pass.reported && pass.tenantId === tenantId ? pass : undefined
+  }
+
   /** Counts, remembers and logs what a pass removed; throws under `onLeak: 'throw'`. */
   report(pass: StripPass): void {
+    pass.reported = true
     if (pass.failClosed) {
       if (pass.events.length > 0) throw TenantContextMissingError.forEntity(pass.events[0]!.entity)
       return
@@ -83,6 +119,18 @@ export class FailsafeRuntime {
       this.settings.logger.warn(event, warningFor(event))
     }
     if (this.settings.onLeak === 'throw') throw CrossTenantRowError.forRow(events[0]!, events.length)
+  }
+
+  /**
+   * Reports a pass whose query failed after its load events removed rows: they are logged and counted, but
+   * the query's own error is the one thrown (not `CrossTenantRowError` under `onLeak: 'throw'`).
+   */
+  reportAfterFailure(pass: StripPass): void {
+    try {
+      this.report(pass)
+    } catch {
+      // the query's error wins; the rows were reported before the throw
+    }
   }
 
   /** True when loaded rows of `metadata` can never hold a scoped row (unscoped, no relation leading to one): nothing to check. */

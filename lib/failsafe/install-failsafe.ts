@@ -28,5 +28,7 @@ export function attachFailsafeSubscriber(dataSource: DataSource): void {
   if (failsafe === undefined) return
   const subscribers = dataSource.subscribers as unknown[]
   if (subscribers.some((s) => s instanceof TenancyFailsafeSubscriber)) return
-  subscribers.unshift(new TenancyFailsafeSubscriber(failsafe))
+  const subscriber = new TenancyFailsafeSubscriber(failsafe)
+  subscribers.unshift(subscriber)
+  failsafe.subscriber = subscriber
 }

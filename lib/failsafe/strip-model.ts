@@ -23,6 +23,8 @@ export interface PlannedRelation {
 export class StripModel {
   private builtFor: readonly EntityMetadata[] | undefined
   private plans = new Map<EntityMetadata, readonly PlannedRelation[]>()
+  private scopedPlans = new Map<EntityMetadata, readonly PlannedRelation[]>()
+  private covered = new Map<EntityMetadata, boolean>()
   private byTarget = new Map<unknown, EntityMetadata | null>()
 
   constructor(
@@ -39,6 +41,44 @@ export class StripModel {
   plan(metadata: EntityMetadata): readonly PlannedRelation[] {
     this.refresh()
     return this.plans.get(metadata) ?? this.planFor(metadata)
+  }
+
+  /** The relations of `metadata` whose target is itself scoped (what the subscriber's `afterLoad` filters). */
+  scopedPlan(metadata: EntityMetadata): readonly PlannedRelation[] {
+    this.refresh()
+    let plan = this.scopedPlans.get(metadata)
+    if (plan === undefined) this.scopedPlans.set(metadata, (plan = this.plan(metadata).filter((p) => p.scope !== undefined)))
+    return plan
+  }
+
+  /**
+   * True when the subscriber's `afterLoad` alone filters every relation a join-loaded result of `metadata` can
+   * hold: TypeORM fires it for every entity of the graph, and the subscriber filters each one's scoped
+   * relations. Not so when the graph can hold a lazy relation (TypeORM does not broadcast into one loaded by a
+   * join) or an entity with subclasses (a subclass's own relations are not broadcast, and an unscoped parent
+   * class may have scoped subclasses): then the result is walked as a whole.
+   */
+  coveredByLoadEvents(metadata: EntityMetadata): boolean {
+    this.refresh()
+    let covered = this.covered.get(metadata)
+    if (covered === undefined) {
+      covered = true
+      const seen = new Set<EntityMetadata>([metadata])
+      const stack = [metadata]
+      while (covered && stack.length > 0) {
+        const current = stack.pop()!
+        if (current.childEntityMetadatas.length > 0 || current.parentEntityMetadata) covered = false
+        for (const planned of this.plan(current)) {
+          if (planned.relation.isLazy) covered = false
+          if (!seen.has(planned.target)) {
+            seen.add(planned.target)
+            stack.push(planned.target)
+          }
+        }
+      }
+      this.covered.set(metadata, covered)
+    }
+    return covered
   }
 
   /**
@@ -62,6 +102,8 @@ export class StripModel {
     if (this.builtFor === metadatas) return
     this.builtFor = metadatas
     this.byTarget = new Map()
+    this.scopedPlans = new Map()
+    this.covered = new Map()
     const reaching = new Set<EntityMetadata>(metadatas.filter((m) => this.scopeOf(m) !== undefined))
     for (let changed = true; changed; ) {
       changed = false

@@ -25,6 +25,8 @@ export class StripPass {
   readonly events: LeakEvent[] = []
   readonly stripped: StrippedRelation[] = []
   private readonly visited = new Set<object>()
+  /** Set by `FailsafeRuntime.report`: a reported pass takes no more rows. */
+  reported = false
 
   constructor(
     private readonly model: StripModel,
@@ -33,8 +35,11 @@ export class StripPass {
     readonly failClosed = false,
   ) {}
 
-  /** Filters the root rows of a query of `metadata` and walks what remains. Returns the kept rows (the same array when nothing was removed). */
-  roots<T>(metadata: EntityMetadata, rows: T[]): T[] {
+  /**
+   * Filters the root rows of a query of `metadata` and walks what remains (unless `walk` is false: the load
+   * events already filtered every relation). Returns the kept rows (the same array when nothing was removed).
+   */
+  roots<T>(metadata: EntityMetadata, rows: T[], walk = true): T[] {
     const scope = this.model.scope(metadata)
     const path = metadata.name
     const perRow = metadata.childEntityMetadatas.length > 0
@@ -53,7 +58,11 @@ export class StripPass {
       }
     }
     const result = kept ?? rows
-    for (const row of result) if (typeof row === 'object' && row !== null) this.entity(row, metadata, path)
+    if (!walk) return result
+    for (let i = 0; i < result.length; i++) {
+      const row = result[i]
+      if (typeof row === 'object' && row !== null) this.entity(row, metadata, path)
+    }
     return result
   }
 
@@ -78,39 +87,55 @@ export class StripPass {
       if (kept.length !== rows.length) {
         for (const owner of owners) if (typeof owner === 'object' && owner !== null) this.stripped.push({ owner, relation })
       }
-      if (planned.collection) kept = new FilteredRelationArray<T>(this.guard(planned, scope), kept)
+      if (planned.collection) kept = FilteredRelationArray.adopt(kept, this.guard(planned, scope))
     }
-    for (const row of kept) if (typeof row === 'object' && row !== null) this.entity(row, target, path)
+    for (let i = 0; i < kept.length; i++) {
+      const row = kept[i]
+      if (typeof row === 'object' && row !== null) this.entity(row, target, path)
+    }
     return kept
   }
 
   /** Walks the loaded relations of one entity. */
   entity(entity: object, fallback: EntityMetadata, path: string): void {
-    if (this.visited.has(entity)) return
-    this.visited.add(entity)
-    const metadata = this.model.metadataOf(entity, fallback)
-    for (const planned of this.model.plan(metadata)) {
+    this.walk(entity, this.model.plan(this.model.metadataOf(entity, fallback)), path)
+  }
+
+  /** Walks the loaded relations of one entity whose plan is known. */
+  private walk(entity: object, plan: readonly PlannedRelation[], path: string): void {
+    let entered = false
+    for (let i = 0; i < plan.length; i++) {
+      const planned = plan[i]!
       const value: unknown = readRelation(planned.relation, entity)
       if (value === undefined || value === null || typeof value !== 'object') continue
+      // only an entity with a loaded relation can be part of a cycle: leaves are not remembered
+      if (!entered) {
+        if (this.visited.has(entity)) return
+        this.visited.add(entity)
+        entered = true
+      }
       const childPath = `${path}.${planned.relation.propertyPath}`
       if (Array.isArray(value)) this.collection(entity, planned, value, childPath)
       else this.single(entity, planned, value, childPath)
     }
   }
 
-  /** Walks only the direct relations of one entity (the subscriber's afterLoad: children were checked before their parent). */
-  shallow(entity: object, metadata: EntityMetadata): void {
-    const resolved = this.model.metadataOf(entity, metadata)
+  /**
+   * Filters only the direct relations of one entity whose target is scoped (the subscriber's `afterLoad`:
+   * TypeORM fires it for the children before their parent). `metadata` is the entity's own (`model.metadataOf`),
+   * `plan` is `model.scopedPlan(metadata)`.
+   */
+  shallow(entity: object, metadata: EntityMetadata, plan: readonly PlannedRelation[]): void {
     // a row of another tenant is removed as a whole where it is returned or referenced: its relations are noise
-    const own = this.model.scope(resolved)
+    const own = this.model.scope(metadata)
     if (own !== undefined && tenantVerdict(own, entity, this.tenantId) !== KEEP) return
-    for (const planned of this.model.plan(resolved)) {
-      if (planned.scope === undefined) continue
+    for (let i = 0; i < plan.length; i++) {
+      const planned = plan[i]!
       const value: unknown = readRelation(planned.relation, entity)
       if (value === undefined || value === null || typeof value !== 'object') continue
-      const path = `${resolved.name}.${planned.relation.propertyPath}`
-      if (Array.isArray(value)) this.filterCollection(entity, planned, planned.scope, value, path)
-      else this.filterSingle(entity, planned, planned.scope, value, path)
+      const path = `${metadata.name}.${planned.relation.propertyPath}`
+      if (Array.isArray(value)) this.filterCollection(entity, planned, planned.scope!, value, path)
+      else this.filterSingle(entity, planned, planned.scope!, value, path)
     }
   }
 
@@ -121,7 +146,16 @@ export class StripPass {
         : planned.target.childEntityMetadatas.length > 0
           ? this.filterSubclassRows(owner, planned, rows, path)
           : rows
-    for (const row of kept) if (typeof row === 'object' && row !== null) this.entity(row, planned.target, path)
+    // indexed, not for-of: iterating an Array subclass leaves V8's fast path
+    const target = planned.target
+    const targetPlan = this.model.plan(target)
+    if (targetPlan.length === 0 && target.childEntityMetadatas.length === 0) return
+    for (let i = 0; i < kept.length; i++) {
+      const row = kept[i]
+      if (typeof row !== 'object' || row === null) continue
+      if ((row as { constructor?: unknown }).constructor === target.target) this.walk(row, targetPlan, path)
+      else this.entity(row, target, path)
+    }
   }
 
   private single(owner: object, planned: PlannedRelation, row: object, path: string): void {
@@ -148,10 +182,14 @@ export class StripPass {
       this.events.push(this.event(scope, row, found, planned.label, path))
     }
     if (kept !== undefined) this.stripped.push({ owner, relation: planned.relation })
-    if (!planned.collection) return kept ?? rows
+    if (!planned.collection) {
+      if (kept !== undefined) writeRelation(planned.relation, owner, kept)
+      return kept ?? rows
+    }
     if (kept === undefined && FilteredRelationArray.isGuardedFor(rows, this.tenantId)) return rows
-    const guarded = new FilteredRelationArray<unknown>(this.guard(planned, scope), kept ?? rows)
-    writeRelation(planned.relation, owner, guarded)
+    // TypeORM's array itself becomes the guarded one when it is a plain array (no copy): nothing to write back
+    const guarded = FilteredRelationArray.adopt(kept ?? rows, this.guard(planned, scope))
+    if (guarded !== rows) writeRelation(planned.relation, owner, guarded)
     return guarded
   }
 
@@ -216,7 +254,7 @@ function writeRelation(relation: RelationMetadata, entity: object, value: unknow
 }
 
 /** A loaded relation's value: a plain property read unless the relation is lazy or inside an embedded. */
-function readRelation(relation: RelationMetadata, entity: object): unknown {
+export function readRelation(relation: RelationMetadata, entity: object): unknown {
   if (!relation.isLazy && relation.embeddedMetadata === undefined) return (entity as Record<string, unknown>)[relation.propertyName]
   return relation.getEntityValue(entity)
 }

@@ -1,5 +1,6 @@
 import type { EntitySubscriberInterface, LoadEvent } from 'typeorm'
 import type { FailsafeRuntime } from '../failsafe/failsafe-runtime'
+import { readRelation } from '../failsafe/strip-pass'
 
 /**
  * The failsafe's `EntitySubscriber`, registered by `installTenancy` on each DataSource (first in
@@ -11,20 +12,33 @@ import type { FailsafeRuntime } from '../failsafe/failsafe-runtime'
  * `FilteredRelationArray`. What `afterLoad` cannot see (the entity itself, relations strategy `query` fills
  * after the event, lazy relations, tree children, loads with `listeners: false`) is handled where TypeORM
  * returns the result (see `patchFailsafe`). Under `runWithoutTenant` it does nothing.
+ *
+ * Cost: an entity with no loaded relation to a scoped entity (a leaf) costs a few property reads, no context
+ * lookup and no allocation. Inside a query the failsafe wraps, the calls share that query's pass, which the
+ * wrapper reports once; elsewhere each call reports its own.
  */
 export class TenancyFailsafeSubscriber implements EntitySubscriberInterface {
   constructor(private readonly failsafe: FailsafeRuntime) {}
 
   afterLoad(entity: unknown, event?: LoadEvent<unknown>): void {
     if (typeof entity !== 'object' || entity === null) return
-    const metadata = event?.metadata
-    if (metadata === undefined) return
+    const declared = event?.metadata
+    if (declared === undefined) return
+    const model = this.failsafe.model
+    const metadata = model.metadataOf(entity, declared)
+    const plan = model.scopedPlan(metadata)
+    let loaded = false
+    for (let i = 0; i < plan.length && !loaded; i++) {
+      const value: unknown = readRelation(plan[i]!.relation, entity)
+      loaded = typeof value === 'object' && value !== null
+    }
+    if (!loaded) return
     const context = this.failsafe.tenancy.store.get()
     // no context: the result-level check fails closed when the query returns
     if (context === undefined || context.kind !== 'tenant') return
-    if (this.failsafe.model.plan(metadata).length === 0) return
-    const pass = this.failsafe.passFor(context.tenantId)
-    pass.shallow(entity, metadata)
-    this.failsafe.report(pass)
+    const shared = this.failsafe.loadPass(event?.queryRunner, context.tenantId)
+    const pass = shared ?? this.failsafe.passFor(context.tenantId)
+    pass.shallow(entity, metadata, plan)
+    if (shared === undefined) this.failsafe.report(pass)
   }
 }

@@ -9,6 +9,7 @@ describeEachDialect('FilteredRelationArray', { entities: [FsCustomer, FsAddress]
   let customerId: number
   let addressB: FsAddress
   let spareA: FsAddress
+  let ownOnlyId: number
   before(async () => {
     await runWithoutTenant(async () => {
       const m = db().dataSource.manager
@@ -17,6 +18,9 @@ describeEachDialect('FilteredRelationArray', { entities: [FsCustomer, FsAddress]
       await m.save(FsAddress, [{ merchantId: A, email: 'a1', customer }, { merchantId: A, email: 'a2', customer }, { merchantId: B, email: 'b1', customer }])
       spareA = await m.save(FsAddress, { merchantId: A, email: 'a-spare', customer: null })
       addressB = (await m.findOneByOrFail(FsAddress, { email: 'b1' }))
+      const ownOnly = await m.save(FsCustomer, { name: 'Bob' })
+      ownOnlyId = ownOnly.id
+      await m.save(FsAddress, [{ merchantId: A, email: 'bob1', customer: ownOnly }, { merchantId: A, email: 'bob2', customer: ownOnly }])
     })
   })
 
@@ -100,5 +104,27 @@ describeEachDialect('FilteredRelationArray', { entities: [FsCustomer, FsAddress]
     expect(transformed.addresses.constructor).to.equal(Array)
     expect(JSON.parse(JSON.stringify(transformed.addresses))).to.deep.equal(JSON.parse(JSON.stringify(plain)))
     expect(Object.keys(customer.addresses)).to.deep.equal(['0', '1'])
+  })
+
+  it('guards the loaded array itself when nothing was stripped (no copy), with the same behaviours', async () => {
+    const customer = await runWithTenant(A, () =>
+      db().dataSource.getRepository(FsCustomer).findOneOrFail({ where: { id: ownOnlyId }, relations: { addresses: true }, order: { addresses: { id: 'ASC' } } }),
+    )
+    const { addresses } = customer
+    expect(addresses).to.be.instanceOf(FilteredRelationArray)
+    expect((addresses as FilteredRelationArray<FsAddress>).tenantId).to.equal(A)
+    expect(addresses.map((a) => a.email)).to.deep.equal(['bob1', 'bob2'])
+    expectRefused(() => addresses.push(addressB), addresses)
+    expectRefused(() => addresses.splice(0, 0, addressB), addresses)
+    expect(Array.isArray(addresses)).to.equal(true)
+    for (const derived of [[...addresses], addresses.map((a) => a), addresses.filter(() => true), addresses.slice(), Array.from(addresses)]) {
+      expect(derived.constructor).to.equal(Array)
+    }
+    expect(JSON.parse(JSON.stringify(customer))).to.deep.equal({ id: ownOnlyId, name: 'Bob', addresses: JSON.parse(JSON.stringify(addresses.map((a) => ({ ...a })))) })
+    expect(structuredClone(customer).addresses.constructor).to.equal(Array)
+    expect((instanceToPlain(customer) as { addresses: unknown[] }).addresses.constructor).to.equal(Array)
+    expect(Object.keys(addresses)).to.deep.equal(['0', '1'])
+    addresses.push(spareA)
+    expect(addresses).to.have.length(3)
   })
 })

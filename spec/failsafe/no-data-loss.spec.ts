@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import type { ObjectLiteral } from 'typeorm'
 import { CrossTenantRowError, failsafeCounters, runWithoutTenant, runWithTenant } from '../../lib'
+import { queryAsPostgres } from '../support/dialects/raw-query'
 import { describeEachDialect } from '../support/test-database'
 import {
   A,
@@ -48,7 +49,7 @@ describeEachDialect('Failsafe: no data loss after stripping (unsafeDisableQueryF
     return metadata.schema ? `"${metadata.schema}"."${metadata.tableName}"` : `"${metadata.tableName}"`
   }
   /** Plain SQL, no builder: what the database really holds. */
-  const sql = (query: string, parameters: unknown[] = []): Promise<Row[]> => ds().query(query, parameters)
+  const sql = (query: string, parameters: unknown[] = []): Promise<Row[]> => queryAsPostgres<Row[]>(ds(), query, parameters)
   const writesSent = () => db().logger.statements.filter((q) => /^\s*(INSERT|UPDATE|DELETE)/i.test(q.sql))
 
   async function refused(fn: () => Promise<unknown>): Promise<CrossTenantRowError> {

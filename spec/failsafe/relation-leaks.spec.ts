@@ -34,6 +34,20 @@ describeEachDialect('Failsafe alone (unsafeDisableQueryFilter: true) strips and 
     return logger.warnings.map((w) => w.obj)
   }
 
+  it("the seed's case with callListeners(false) (no afterLoad: the result is walked as a whole)", async () => {
+    const load = () => repo(FsCustomer).createQueryBuilder('c').leftJoinAndSelect('c.addresses', 'a').where('c.id = :id', { id: seeded.customer.id }).callListeners(false).getOneOrFail()
+    const all = await runWithoutTenant(load)
+    expect(all.addresses.map((a) => a.merchantId).sort()).to.deep.equal([A, B])
+    db().logger.clear()
+
+    const customer = await runWithTenant(A, load)
+    expectUnfilteredSql('fs_address', 'merchantId')
+    expect(customer.addresses.map((a) => a.email)).to.deep.equal(['ada@merchant-a'])
+    expect(customer.addresses).to.be.instanceOf(FilteredRelationArray)
+    expect(strippedEvents()).to.have.length(1)
+    expect(failsafeCounters(db().dataSource)).to.deep.include({ strippedRows: 1, strippedByEntity: { FsAddress: 1 } })
+  })
+
   for (const strategy of ['join', 'query'] as const) {
     it(`the seed's case (strategy ${strategy}): a central Customer loaded with its addresses keeps only the current merchant's`, async () => {
       const all = await runWithoutTenant(() => repo(FsCustomer).findOneOrFail({ where: { id: seeded.customer.id }, relations: { addresses: true }, relationLoadStrategy: strategy }))
