@@ -10,11 +10,6 @@ import { A, AdvTicket, adversarialEntities, B, seedAdversarial } from './adversa
  * (Found by the adversarial review; fixed by turning `queryResultCache` into a scoping accessor.)
  */
 describeEachDialect('adversarial: a result cache configured with setOptions() after installTenancy', { entities: adversarialEntities }, (db) => {
-  before(function () {
-    // written and verified against PostgreSQL (the brief's target); other dialects spell SQL and ids differently
-    if (db().dialect.name !== 'postgres') this.skip() // postgresOnly
-  })
-
   before(async () => {
     await seedAdversarial(db().dataSource)
     const ds = db().dataSource

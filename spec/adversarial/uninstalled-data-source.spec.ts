@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { DataSource, type DataSourceOptions } from 'typeorm'
 import { allowUnprotectedDataSource, runWithTenant, runWithoutTenant, TenancyNotInstalledError } from '../../lib'
 import { CapturingLogger } from '../support/capturing-logger'
-import { describeEachDialect } from '../support/test-database'
+import { capturingLoggerFor, describeEachDialect } from '../support/test-database'
 import { A, AdvNote, AdvTicket, adversarialEntities, B, seedAdversarial } from './adversarial-model'
 
 /**
@@ -20,23 +20,25 @@ import { A, AdvNote, AdvTicket, adversarialEntities, B, seedAdversarial } from '
  * installTenancy(ds, { ... }) / an explicit opt-out for tooling DataSources") before any SQL is sent.
  */
 describeEachDialect('adversarial: @TenantScoped entities on a DataSource without installTenancy', { entities: adversarialEntities }, (db) => {
-  before(function () {
-    // written and verified against PostgreSQL (the brief's target); other dialects spell SQL and ids differently
-    if (db().dialect.name !== 'postgres') this.skip() // postgresOnly
-  })
-
   before(async () => {
     await seedAdversarial(db().dataSource)
   })
 
+  // an in-memory SQLite database cannot be shared between DataSources: there the replica opens a copy of it
   const replicaOf = (logger: CapturingLogger): DataSource =>
-    new DataSource({ ...(db().dataSource.options as DataSourceOptions), synchronize: false, logging: true, logger })
+    new DataSource({
+      ...(db().dataSource.options as DataSourceOptions),
+      ...(db().dataSource.options.type === 'sqljs' ? { database: (db().dataSource.driver as unknown as { export(): Uint8Array }).export() } : {}),
+      synchronize: false,
+      logging: true,
+      logger,
+    } as DataSourceOptions)
 
   it('B has rows; a second DataSource on the same database, never installed, refuses A\'s find() before any SQL', async () => {
     const all = await runWithoutTenant(() => db().dataSource.getRepository(AdvTicket).find())
     expect(all.map((t) => t.orgId)).to.include(B)
 
-    const logger = new CapturingLogger()
+    const logger = capturingLoggerFor(db().dialect, db().dataSource.options)
     const replica = replicaOf(logger)
     await replica.initialize()
     try {
@@ -75,7 +77,7 @@ describeEachDialect('adversarial: @TenantScoped entities on a DataSource without
   })
 
   it('allowUnprotectedDataSource(ds) opts a tooling DataSource out: it reads every tenant, unscoped entities are never refused', async () => {
-    const logger = new CapturingLogger()
+    const logger = capturingLoggerFor(db().dialect, db().dataSource.options)
     const tooling = replicaOf(logger)
     allowUnprotectedDataSource(tooling)
     await tooling.initialize()

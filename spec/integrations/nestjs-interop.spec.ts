@@ -15,6 +15,7 @@ import {
 } from 'typeorm-transactional'
 import { currentTenant, runWithoutTenant } from '../../lib'
 import { TenancyModule } from '../../lib/integrations/nestjs'
+import { expectTenantTerm } from '../fixtures/sql-assertions'
 import { describeEachDialect } from '../support/test-database'
 import { storeName, tenancyOptions } from '../support/test-store'
 import { call, listenOnLoopback, type RunningApp } from './support/http-server'
@@ -121,8 +122,7 @@ describeEachDialect('NestJS interop: nestjs-cls and typeorm-transactional', { en
     expect(inserts).to.have.length(2)
     expect(inserts.every(([, i]) => i > start && i < commit)).to.equal(true)
     const read = db().logger.last(/^SELECT .*integration_ticket/)
-    expect(read.sql).to.match(/"organizationId" = \$\d/)
-    expect(read.parameters).to.include(ORG_A)
+    expectTenantTerm(read, ORG_A)
 
     const stored = await runWithoutTenant(() => db().dataSource.getRepository(IntegrationTicket).findBy({ title: 'A: two' }))
     expect(stored.map((t) => t.organizationId)).to.deep.equal([ORG_A])

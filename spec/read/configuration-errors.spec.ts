@@ -4,10 +4,10 @@ import {
   getTenantRepository, installTenancy, InvalidTenantIdError, runWithTenant, runWithoutTenant,
   TenancyConfigurationError, TenancyNotInstalledError, TenantScoped,
 } from '../../lib'
-import { CapturingLogger } from '../support/capturing-logger'
+import type { CapturingLogger } from '../support/capturing-logger'
 import { caught } from '../fixtures/query-access-paths'
 import { expectWhereTenant } from '../fixtures/sql-assertions'
-import { testDialects } from '../support/test-database'
+import { capturingLoggerFor, testDialects, type TestDialect } from '../support/test-database'
 import { tenancyOptions } from '../support/test-store'
 
 @Entity()
@@ -36,10 +36,14 @@ class UuidInvoice {
 const TENANT_1 = '6f1c2f5e-8d1a-4c1e-9a51-2b0f3c4d5e61'
 const TENANT_2 = 'b7e2d3c4-1a2b-4c3d-8e9f-0a1b2c3d4e5f'
 
-/** A DataSource on a fresh schema of the test server; `body` runs, then everything is dropped. */
-async function withDataSource(entities: Function[], body: (ds: DataSource, logger: CapturingLogger) => Promise<void>): Promise<void> {
-  const namespace = await testDialects()[0]!.open()
-  const logger = new CapturingLogger()
+/** A DataSource on a fresh schema (or database) of `dialect`; `body` runs, then everything is dropped. */
+async function withDialectDataSource(
+  dialect: TestDialect,
+  entities: Function[],
+  body: (ds: DataSource, logger: CapturingLogger) => Promise<void>,
+): Promise<void> {
+  const namespace = await dialect.open()
+  const logger = capturingLoggerFor(dialect, namespace.options)
   const ds = new DataSource({ ...namespace.options, entities, synchronize: true, logging: true, logger } as DataSourceOptions)
   try {
     await body(ds, logger)
@@ -49,8 +53,9 @@ async function withDataSource(entities: Function[], body: (ds: DataSource, logge
   }
 }
 
-describe('configuration errors', function () {
+for (const dialect of testDialects()) describe(`configuration errors [${dialect.name}]`, function () {
   this.timeout(60_000)
+  const withDataSource = (entities: Function[], body: (ds: DataSource, logger: CapturingLogger) => Promise<void>) => withDialectDataSource(dialect, entities, body)
 
   it('a @TenantScoped column that does not exist fails initialize(), naming the entity and the fix', () =>
     withDataSource([MisnamedInvoice], async (ds) => {

@@ -3,7 +3,7 @@ import { runWithTenant, runWithoutTenant, TenantContextMissingError } from '../.
 import { A, B, SupportTicket, TicketComment, supportDeskEntities } from '../fixtures/support-desk-model'
 import { seedSupportDesk, type SeededDesk } from '../fixtures/seed-support-desk'
 import { caught, collect, queryAccessPaths } from '../fixtures/query-access-paths'
-import { expectJoinTenant, expectWhereTenant } from '../fixtures/sql-assertions'
+import { boundValue, expectJoinTenant, expectTenantTerm, expectWhereTenant } from '../fixtures/sql-assertions'
 import { describeEachDialect } from '../support/test-database'
 
 describeEachDialect('QueryBuilder from every access path', { entities: supportDeskEntities }, (db) => {
@@ -51,7 +51,8 @@ describeEachDialect('QueryBuilder from every access path', { entities: supportDe
         expect(count).to.equal(2)
       })
 
-      it('stream (pg)', async () => {
+      it('stream', async function () {
+        if (!db().dialect.streams) this.skip() // TypeORM has no QueryBuilder.stream() on SQLite
         const rows = await asA(() => on(async (qb) => collect<Record<string, unknown>>((await qb.stream()) as unknown as AsyncIterable<Record<string, unknown>>)))
         expect(rows.map((r) => r['t_organizationId'])).to.deep.equal([A, A])
         expectWhereTenant(mainQuery(), 't', A)
@@ -84,7 +85,8 @@ describeEachDialect('QueryBuilder from every access path', { entities: supportDe
         expect(await asA(() => inWhere(planted))).to.deep.equal([])
         const sent = mainQuery()
         expectWhereTenant(sent, 't', A)
-        expect(sent.sql).to.match(/FROM "[^"]*"\."ticket_comment" "c" WHERE .*"c"\."organizationId" = \$\d/)
+        expect(sent.sql).to.match(new RegExp(String.raw`FROM "[^"]*"\."ticket_comment" "c" WHERE .*"c"\."organizationId" = ${boundValue(sent)}`))
+        expectTenantTerm(sent, A, 'organizationId', 'c')
 
         // a subquery in from
         const fromSub = () =>

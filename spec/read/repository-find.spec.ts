@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { runWithTenant, runWithoutTenant, TenantContextMissingError } from '../../lib'
 import { A, B, NewsfeedItem, SupportTicket, supportDeskEntities } from '../fixtures/support-desk-model'
 import { seedSupportDesk } from '../fixtures/seed-support-desk'
+import { expectTenantTerm } from '../fixtures/sql-assertions'
 import { describeEachDialect } from '../support/test-database'
 
 describeEachDialect('Repository reads', { entities: supportDeskEntities }, (db) => {
@@ -17,8 +18,7 @@ describeEachDialect('Repository reads', { entities: supportDeskEntities }, (db) 
     expect(rows).to.have.length(2)
     expect(rows.every((t) => t.organizationId === A)).to.equal(true)
     const sent = db().logger.last(/FROM "[^"]*"."support_ticket" "SupportTicket"/)
-    expect(sent.sql).to.match(/"SupportTicket"\."organizationId" = \$\d/)
-    expect(sent.parameters).to.include(A)
+    expectTenantTerm(sent, A, 'organizationId', 'SupportTicket')
     if (process.env.DEBUG_SQL) console.log(db().logger.statements.map((q) => q.sql + " " + JSON.stringify(q.parameters)).join("\n"))
   })
 

@@ -2,7 +2,8 @@ import { expect } from 'chai'
 import { runWithTenant, runWithoutTenant, tenantCacheId } from '../../lib'
 import { A, B, SupportTicket, supportDeskEntities } from '../fixtures/support-desk-model'
 import { seedSupportDesk } from '../fixtures/seed-support-desk'
-import { describeEachDialect } from '../support/test-database'
+import { expectWhereTenant } from '../fixtures/sql-assertions'
+import { describeEachDialect, tablePath } from '../support/test-database'
 
 const MINUTE = 60_000
 
@@ -11,7 +12,8 @@ describeEachDialect('query result cache', { entities: supportDeskEntities, extra
   const repo = () => ds().getRepository(SupportTicket)
   const orgs = (rows: SupportTicket[]) => [...new Set(rows.map((t) => t.organizationId))]
   const identifiers = async (): Promise<string[]> => {
-    const rows = await ds().query(`SELECT "identifier" FROM "${(ds().options as { schema: string }).schema}"."query-result-cache" WHERE "identifier" IS NOT NULL ORDER BY 1`)
+    const identifier = ds().driver.escape('identifier')
+    const rows = await ds().query(`SELECT ${identifier} FROM ${tablePath(ds(), 'query-result-cache')} WHERE ${identifier} IS NOT NULL ORDER BY 1`)
     return (rows as Array<{ identifier: string }>).map((r) => r.identifier)
   }
 
@@ -25,7 +27,7 @@ describeEachDialect('query result cache', { entities: supportDeskEntities, extra
     db().logger.clear()
     expect(orgs(await runWithTenant(B, () => repo().find({ cache: MINUTE })))).to.deep.equal([B])
     // B's result was not a cache hit on A's entry: its own SELECT was sent
-    expect(db().logger.last(/FROM "[^"]*"\."support_ticket"/).parameters).to.include(B)
+    expectWhereTenant(db().logger.last(/FROM "[^"]*"\."support_ticket" "SupportTicket"/), 'SupportTicket', B)
     expect(orgs(await runWithTenant(A, () => repo().find({ cache: MINUTE })))).to.deep.equal([A])
   })
 

@@ -4,17 +4,20 @@ import { allowUnprotectedDataSource, installTenancy, runWithTenant, runWithoutTe
 import { A, B, SupportTicket, supportDeskEntities } from '../fixtures/support-desk-model'
 import { seedSupportDesk } from '../fixtures/seed-support-desk'
 import { expectNoTenantTerm, expectWhereTenant } from '../fixtures/sql-assertions'
-import { CapturingLogger } from '../support/capturing-logger'
-import { describeEachDialect } from '../support/test-database'
+import type { CapturingLogger } from '../support/capturing-logger'
+import { capturingLoggerFor, describeEachDialect } from '../support/test-database'
 import { tenancyOptions } from '../support/test-store'
 
 describeEachDialect('a second DataSource created after installation', { entities: supportDeskEntities }, (db) => {
   const first = () => db().dataSource
   const others: DataSource[] = []
   const open = async (tenancy: boolean | 'allow-unprotected'): Promise<{ ds: DataSource; logger: CapturingLogger }> => {
-    const logger = new CapturingLogger()
-    const { schema, type, url } = first().options as { schema: string; type: 'postgres'; url: string }
-    const ds = new DataSource({ type, url, schema, entities: supportDeskEntities, logging: true, logger } as DataSourceOptions)
+    const logger = capturingLoggerFor(db().dialect, first().options)
+    // the first DataSource's connection options (its schema or database); an in-memory SQLite database cannot
+    // be shared between DataSources, so there the second one opens a copy of the first's (seeded) database
+    const { logger: _logger, entities: _entities, synchronize: _synchronize, ...connection } = first().options
+    const sqliteCopy = first().options.type === 'sqljs' ? { database: (first().driver as unknown as { export(): Uint8Array }).export() } : {}
+    const ds = new DataSource({ ...connection, ...sqliteCopy, entities: supportDeskEntities, logging: true, logger } as DataSourceOptions)
     others.push(ds)
     if (tenancy === true) installTenancy(ds, tenancyOptions())
     if (tenancy === 'allow-unprotected') allowUnprotectedDataSource(ds)

@@ -2,9 +2,11 @@ import { expect } from 'chai'
 import { Column, Entity, PrimaryGeneratedColumn, VirtualColumn } from 'typeorm'
 import { currentTenant, runWithTenant, runWithoutTenant, TenantScoped } from '../../lib'
 import { A, B } from '../fixtures/support-desk-model'
-import { describeEachDialect } from '../support/test-database'
+import { describeEachDialect, rawParameter, tablePath } from '../support/test-database'
 
-let schema = 'public'
+// set from the suite's DataSource (the query functions run at query time): the table and identifiers as its driver spells them
+let table = '"virtual_note"'
+let q = (name: string): string => `"${name}"`
 
 @Entity()
 @TenantScoped('organizationId')
@@ -13,10 +15,10 @@ class VirtualNote {
   @Column() organizationId!: number
   @Column() topic!: string
   /** Raw SQL: the filter cannot see into it, so it counts every tenant's notes on the topic. */
-  @VirtualColumn({ query: (alias) => `SELECT COUNT(*) FROM "${schema}"."virtual_note" n WHERE n."topic" = ${alias}."topic"` })
+  @VirtualColumn({ query: (alias) => `SELECT COUNT(*) FROM ${table} n WHERE n.${q('topic')} = ${alias}.${q('topic')}` })
   sameTopicUnfiltered!: string
   /** The documented fix: the tenant condition written into the subquery. */
-  @VirtualColumn({ query: (alias) => `SELECT COUNT(*) FROM "${schema}"."virtual_note" n WHERE n."topic" = ${alias}."topic" AND n."organizationId" = ${alias}."organizationId"` })
+  @VirtualColumn({ query: (alias) => `SELECT COUNT(*) FROM ${table} n WHERE n.${q('topic')} = ${alias}.${q('topic')} AND n.${q('organizationId')} = ${alias}.${q('organizationId')}` })
   sameTopic!: string
 }
 
@@ -27,7 +29,8 @@ class VirtualNote {
 describeEachDialect('what the filter cannot see', { entities: [VirtualNote] }, (db) => {
   const ds = () => db().dataSource
   before(async () => {
-    schema = (ds().options as { schema: string }).schema
+    table = tablePath(ds(), 'virtual_note')
+    q = (name) => ds().driver.escape(name)
     await runWithoutTenant(() =>
       ds().manager.insert(VirtualNote, [
         { organizationId: A, topic: 'billing' },
@@ -38,10 +41,10 @@ describeEachDialect('what the filter cannot see', { entities: [VirtualNote] }, (
   })
 
   it('raw query() is never filtered: it returns every tenant\'s rows, even inside runWithTenant', async () => {
-    const raw = await runWithTenant(A, () => ds().query(`SELECT "organizationId" FROM "${schema}"."virtual_note"`))
+    const raw = await runWithTenant(A, () => ds().query(`SELECT ${q('organizationId')} FROM ${table}`))
     expect((raw as Array<{ organizationId: number }>).map((r) => r.organizationId).sort()).to.deep.equal([A, B, B])
     // the workaround: write the condition yourself with currentTenant()
-    const own = await runWithTenant(A, () => ds().query(`SELECT "organizationId" FROM "${schema}"."virtual_note" WHERE "organizationId" = $1`, [currentTenant()]))
+    const own = await runWithTenant(A, () => ds().query(`SELECT ${q('organizationId')} FROM ${table} WHERE ${q('organizationId')} = ${rawParameter(ds(), 0)}`, [currentTenant()]))
     expect(own).to.deep.equal([{ organizationId: A }])
   })
 

@@ -4,14 +4,22 @@ import type { Logger } from 'typeorm'
 export interface CapturedQuery {
   readonly sql: string
   readonly parameters: readonly unknown[]
+  /**
+   * True when the driver writes numeric parameters into the SQL as literals (`= 1` instead of `= $1`; SQLite),
+   * so an assertion on a bound tenant must also accept, and compare, a literal.
+   */
+  readonly inlinesNumbers?: boolean
 }
 
 /** A TypeORM logger that records every statement, so specs can assert the SQL that was really sent. */
 export class CapturingLogger implements Logger {
   readonly queries: CapturedQuery[] = []
 
+  /** @param inlinesNumbers the driver inlines numeric parameters (see {@link CapturedQuery.inlinesNumbers}). */
+  constructor(protected readonly inlinesNumbers = false) {}
+
   logQuery(query: string, parameters?: unknown[]): void {
-    this.queries.push({ sql: query, parameters: parameters ?? [] })
+    this.queries.push({ sql: query, parameters: parameters ?? [], ...(this.inlinesNumbers ? { inlinesNumbers: true } : {}) })
   }
   logQueryError(): void {}
   logQuerySlow(): void {}

@@ -181,11 +181,20 @@ export interface TestDataSource {
   close(): Promise<void>
 }
 
+/**
+ * The capturing logger for a DataSource with `options` on `dialect`: a plain {@link CapturingLogger} on
+ * PostgreSQL, a {@link DialectCapturingLogger} (PostgreSQL spelling, `raw` statements) elsewhere. Use it for a
+ * DataSource a spec opens itself, so its SQL assertions fit every dialect.
+ */
+export function capturingLoggerFor(dialect: TestDialect, options: Partial<DataSourceOptions>): CapturingLogger {
+  if (dialect.name === 'postgres') return new CapturingLogger()
+  const database = dialect.name === 'sqlite' ? 'main' : String((options as { database?: unknown }).database)
+  return new DialectCapturingLogger(database, dialect.inlinesNumbers)
+}
+
 export async function openTestDataSource(dialect: TestDialect, options: OpenOptions): Promise<TestDataSource> {
   const namespace = await dialect.open()
-  const options_ = namespace.options as { database?: unknown }
-  const logger =
-    dialect.name === 'postgres' ? new CapturingLogger() : new DialectCapturingLogger(dialect.name === 'sqlite' ? 'main' : String(options_.database))
+  const logger = capturingLoggerFor(dialect, namespace.options)
   const dataSource = new DataSource({
     ...namespace.options,
     ...options.extra,
@@ -247,4 +256,21 @@ export function describeEachDialect(title: string, options: OpenOptions, body: (
 /** Inserts rows as an admin (bypassing tenancy) and returns them. */
 export function seed<T>(fn: () => Promise<T>): Promise<T> {
   return runWithoutTenant(fn)
+}
+
+/**
+ * `table` qualified and quoted the way `dataSource`'s driver spells it, for a spec's raw SQL:
+ * `"schema"."table"` on PostgreSQL, `` `database`.`table` `` on MariaDB, `"table"` on SQLite.
+ */
+export function tablePath(dataSource: DataSource, table: string): string {
+  const { schema, database } = dataSource.options as { schema?: string; database?: unknown }
+  const q = (name: string) => dataSource.driver.escape(name)
+  if (dataSource.options.type === 'postgres' && schema) return `${q(schema)}.${q(table)}`
+  if ((dataSource.options.type === 'mariadb' || dataSource.options.type === 'mysql') && typeof database === 'string') return `${q(database)}.${q(table)}`
+  return q(table)
+}
+
+/** The driver's placeholder for the `index`th (0-based) positional parameter of a raw query: `$1` or `?`. */
+export function rawParameter(dataSource: DataSource, index: number): string {
+  return dataSource.driver.createParameter(`p${index}`, index)
 }

@@ -10,12 +10,15 @@ import { toPostgresSpelling } from './sql-for-assertions'
 export class DialectCapturingLogger extends CapturingLogger {
   readonly raw: CapturedQuery[] = []
 
-  constructor(private readonly namespace: string) {
-    super()
+  constructor(
+    private readonly namespace: string,
+    inlinesNumbers = false,
+  ) {
+    super(inlinesNumbers)
   }
 
   override logQuery(query: string, parameters?: unknown[]): void {
-    this.raw.push({ sql: query, parameters: parameters ?? [] })
+    this.raw.push({ sql: query, parameters: parameters ?? [], ...(this.inlinesNumbers ? { inlinesNumbers: true } : {}) })
     const spelled = toPostgresSpelling(query).replace(/\b(FROM|JOIN|INTO|UPDATE|TABLE) "([^"]+)"(?!\.)/g, `$1 "${this.namespace}"."$2"`)
     super.logQuery(spelled, parameters)
   }
