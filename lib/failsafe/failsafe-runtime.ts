@@ -33,8 +33,12 @@ export class FailsafeRuntime {
   private readonly strippedOwners = new WeakMap<object, Set<RelationMetadata>>()
   /** False until the first strip: lets the write guard skip its walk entirely. */
   private rememberedAny = false
-  /** The pass of the join-loaded query running on each query runner, shared with the subscriber's `afterLoad`. */
-  private readonly loads = new WeakMap<object, StripPass>()
+  /**
+   * The pass of the join-loaded query running on each query runner, shared with the subscriber's `afterLoad`.
+   * A `Map`, not a `WeakMap` (cheaper for the garbage collector): every `beginLoad` is paired with an `endLoad`
+   * in the same call, on success and on failure, so no entry outlives its query.
+   */
+  private readonly loads = new Map<object, StripPass>()
   /** The subscriber `installTenancy` attached, once attached. */
   subscriber: object | undefined
 

@@ -26,6 +26,8 @@ export class StripModel {
   private scopedPlans = new Map<EntityMetadata, readonly PlannedRelation[]>()
   private covered = new Map<EntityMetadata, boolean>()
   private byTarget = new Map<unknown, EntityMetadata | null>()
+  private lastScoped: EntityMetadata | undefined
+  private lastScopedPlan: readonly PlannedRelation[] = []
 
   constructor(
     private readonly dataSource: DataSource,
@@ -45,9 +47,14 @@ export class StripModel {
 
   /** The relations of `metadata` whose target is itself scoped (what the subscriber's `afterLoad` filters). */
   scopedPlan(metadata: EntityMetadata): readonly PlannedRelation[] {
+    // load events come in runs of one entity type: remember the last answer (a metadata object's plan never
+    // changes; a rebuilt DataSource has new metadata objects)
+    if (metadata === this.lastScoped) return this.lastScopedPlan
     this.refresh()
     let plan = this.scopedPlans.get(metadata)
     if (plan === undefined) this.scopedPlans.set(metadata, (plan = this.plan(metadata).filter((p) => p.scope !== undefined)))
+    this.lastScoped = metadata
+    this.lastScopedPlan = plan
     return plan
   }
 

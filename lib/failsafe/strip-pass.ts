@@ -2,7 +2,7 @@ import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import type { RelationMetadata } from 'typeorm/metadata/RelationMetadata'
 import type { ScopedEntity } from '../metadata/scoped-entity'
 import type { TenantId } from '../tenant-id'
-import { FilteredRelationArray } from './filtered-relation-array'
+import { FilteredRelationArray, type RelationArrayGuard } from './filtered-relation-array'
 import type { LeakEvent } from './leak-event'
 import type { PlannedRelation, StripModel } from './strip-model'
 import { KEEP, tenantVerdict } from './tenant-verdict'
@@ -25,6 +25,7 @@ export class StripPass {
   readonly events: LeakEvent[] = []
   readonly stripped: StrippedRelation[] = []
   private readonly visited = new Set<object>()
+  private guards: Map<PlannedRelation, RelationArrayGuard> | undefined
   /** Set by `FailsafeRuntime.report`: a reported pass takes no more rows. */
   reported = false
 
@@ -187,9 +188,9 @@ export class StripPass {
       return kept ?? rows
     }
     if (kept === undefined && FilteredRelationArray.isGuardedFor(rows, this.tenantId)) return rows
-    // TypeORM's array itself becomes the guarded one when it is a plain array (no copy): nothing to write back
+    // a guarded copy replaces TypeORM's array on the entity (TypeORM keeps no reference to it)
     const guarded = FilteredRelationArray.adopt(kept ?? rows, this.guard(planned, scope))
-    if (guarded !== rows) writeRelation(planned.relation, owner, guarded)
+    writeRelation(planned.relation, owner, guarded)
     return guarded
   }
 
@@ -220,8 +221,14 @@ export class StripPass {
     return false
   }
 
-  private guard(planned: PlannedRelation, scope: ScopedEntity): { scope: ScopedEntity; tenantId: TenantId; relation: string } {
-    return { scope, tenantId: this.tenantId, relation: planned.label }
+  /** One frozen guard per relation and pass (the pass has one tenant), shared by the collections it guards. */
+  private guard(planned: PlannedRelation, scope: ScopedEntity): RelationArrayGuard {
+    let guard = this.guards?.get(planned)
+    if (guard === undefined) {
+      guard = Object.freeze({ scope, tenantId: this.tenantId, relation: planned.label })
+      ;(this.guards ??= new Map()).set(planned, guard)
+    }
+    return guard
   }
 
   private event(scope: ScopedEntity, row: object, found: unknown, relation: string | null, path: string): LeakEvent {
