@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { DataSource } from 'typeorm'
 import { TestingKitError, startPostgresContainer } from '../../lib/testing'
-import { dockerAnswers } from '../support/dialects/docker-engine'
+import { adoptProjectImage, dockerAnswers } from '../support/dialects/docker-engine'
 
 /**
  * typeorm-tenancy/testing's container helper against a real Docker engine; skipped (and says so) when none
@@ -15,6 +15,7 @@ describe('typeorm-tenancy/testing: startPostgresContainer', function () {
       console.log('    (no Docker engine answers: the container helper is not exercised in this run)')
       this.skip()
     }
+    await adoptProjectImage()
   })
 
   it('starts PostgreSQL, returns DataSource options that connect, and removes the container on stop()', async () => {

@@ -18,9 +18,9 @@ function targets(): Target[] {
   return sockets.map((socketPath) => ({ socketPath }))
 }
 
-function ping(target: Target, timeoutMs: number): Promise<boolean> {
+function ping(target: Target, timeoutMs: number, path = '/_ping'): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ ...target, path: '/_ping', method: 'GET', timeout: timeoutMs }, (res) => {
+    const req = request({ ...target, path, method: 'GET', timeout: timeoutMs }, (res) => {
       res.resume()
       resolve(res.statusCode === 200)
     })
@@ -37,4 +37,19 @@ function ping(target: Target, timeoutMs: number): Promise<boolean> {
 export async function dockerAnswers(timeoutMs = 2000): Promise<boolean> {
   const answers = await Promise.all(targets().map((target) => ping(target, timeoutMs)))
   return answers.some(Boolean)
+}
+
+/** The image `scripts/docker/build-postgres-image.sh` builds (what `.ci/run` uses on a machine with no registry). */
+export const PROJECT_POSTGRES_IMAGE = 'typeorm-tenancy/postgres:15-bookworm'
+
+/**
+ * When TENANCY_TEST_POSTGRES_LOCAL_IMAGE is unset and the project's own image exists in the engine that
+ * answers, sets the variable to it, so the suite and the test kit's spec use it (host networking, no pull)
+ * instead of trying the official image, which a machine without a registry cannot pull. Never throws.
+ */
+export async function adoptProjectImage(timeoutMs = 2000): Promise<void> {
+  if (process.env['TENANCY_TEST_POSTGRES_LOCAL_IMAGE']) return
+  const path = `/images/${encodeURIComponent(PROJECT_POSTGRES_IMAGE)}/json`
+  const found = await Promise.all(targets().map((target) => ping(target, timeoutMs, path)))
+  if (found.some(Boolean)) process.env['TENANCY_TEST_POSTGRES_LOCAL_IMAGE'] = PROJECT_POSTGRES_IMAGE
 }

@@ -1,5 +1,5 @@
 import { startPostgresContainer, type StartedPostgres } from '../../../lib/testing'
-import { dockerAnswers } from './docker-engine'
+import { adoptProjectImage, dockerAnswers } from './docker-engine'
 import { closeEmbeddedPostgres, embeddedPostgresDriver } from './embedded-postgres'
 
 /** Where the suite's PostgreSQL comes from. */
@@ -26,8 +26,9 @@ const hidePassword = (url: string): string => url.replace(/:[^:@/]*@/, ':***@')
 /**
  * Picks the suite's PostgreSQL once per run:
  * 1. TENANCY_TEST_POSTGRES_URL set: that existing server;
- * 2. else, when a Docker engine answers: a container through testcontainers (the official image, or the
- *    local image named by TENANCY_TEST_POSTGRES_LOCAL_IMAGE with host networking), removed at the end;
+ * 2. else, when a Docker engine answers: a container through testcontainers (the local image named by
+ *    TENANCY_TEST_POSTGRES_LOCAL_IMAGE, or the project's own image when the engine has it, with host
+ *    networking; else the official image), removed at the end; if it cannot start, a warning and 3.;
  * 3. else: embedded PGlite.
  * TENANCY_TEST_POSTGRES=server|container|embedded forces one (server means 127.0.0.1:5432 by default).
  */
@@ -52,10 +53,25 @@ async function pick(): Promise<PostgresSource> {
     return { engine: 'server', label: `existing server ${hidePassword(target)}`, url: target }
   }
   if (forced === 'container' || (!forced && (await dockerAnswers()))) {
-    container = await startPostgresContainer()
+    await adoptProjectImage()
+    try {
+      container = await startPostgresContainer()
+    } catch (error) {
+      // forced: the container is what was asked for, so its failure fails the run; auto: say so and go on
+      if (forced === 'container') throw error
+      console.warn(
+        `  a Docker engine answers, but no PostgreSQL container could be started (${error instanceof Error ? error.message : String(error)});\n` +
+          '  running on embedded PGlite instead. TENANCY_TEST_POSTGRES=container makes this an error.',
+      )
+      return embedded()
+    }
     const network = container.mode === 'local-image' ? 'host network' : 'bridge network'
     return { engine: 'container', label: `container ${container.image} (${network}, ${container.options.host}:${container.options.port})`, url: container.url }
   }
+  return embedded()
+}
+
+function embedded(): PostgresSource {
   return { engine: 'embedded', label: 'embedded PGlite (in-process PostgreSQL)', driver: embeddedPostgresDriver() }
 }
 
