@@ -156,6 +156,16 @@ export class TenancyConfigurationError extends TenancyError {
       unscoped,
     )
   }
+
+  /** The function expression of the unscoped view `view` threw when built to check which tables it reads. */
+  static uninspectableView(view: string, cause: unknown): TenancyConfigurationError {
+    return new TenancyConfigurationError(
+      `@ViewEntity "${view}": its expression function threw when typeorm-tenancy built it to check whether the view ` +
+        `reads a @TenantScoped table (${cause instanceof Error ? cause.message : String(cause)}). Make the function build ` +
+        `its query builder from the DataSource it is given alone, or give the view a SQL string expression.`,
+      view,
+    )
+  }
 }
 
 /** A tenant-aware API was used with a DataSource on which `installTenancy` was never called. */
@@ -205,6 +215,28 @@ export class UnfilterableQueryError extends TenancyError {
         `@TenantScoped entity "${entity}", so the tenant condition cannot be applied; no SQL was sent. ` +
         `Use the entity class instead, e.g. from(${entity}, '${alias}') / leftJoin(${entity}, '${alias}', ...) / update(${entity}), ` +
         `so the tenant condition can be applied (or run a deliberate cross-tenant job in runWithoutTenant(() => ...)).`,
+      entity,
+    )
+  }
+
+  /** A query reads the unscoped view `view`, whose expression reads the table of the scoped `entity`. */
+  static viewOfScopedEntity(view: string, alias: string, entity: string): UnfilterableQueryError {
+    return new UnfilterableQueryError(
+      `The query reads the view "${view}" (alias "${alias}"), which is not @TenantScoped but reads the table of the ` +
+        `@TenantScoped entity "${entity}": it holds every tenant's rows and the tenant condition cannot be applied; no SQL was sent. ` +
+        `Give the view the tenant column and put @TenantScoped on it (@TenantScoped('organizationId') @ViewEntity(...)), ` +
+        `or read it in a deliberate cross-tenant job inside runWithoutTenant(() => ...).`,
+      entity,
+    )
+  }
+
+  /** `clear()` (TRUNCATE) of a scoped entity's table under a tenant. */
+  static clearOfScopedEntity(entity: string): UnfilterableQueryError {
+    return new UnfilterableQueryError(
+      `clear() of the @TenantScoped entity "${entity}" would TRUNCATE the table, every tenant's rows, so it is refused ` +
+        `under a tenant; nothing was sent. Delete the current tenant's rows with ` +
+        `repository.createQueryBuilder().delete().execute() (it carries the tenant condition), or clear the whole table ` +
+        `in a deliberate cross-tenant job inside runWithoutTenant(() => repository.clear()).`,
       entity,
     )
   }
@@ -324,6 +356,34 @@ export class CrossTenantWriteError extends TenancyError {
         `unique key and takes no WHERE, so it could overwrite another tenant's row; nothing was written. ` +
         `Make ${column} part of the conflict target and of every unique key the row can collide on ` +
         `(e.g. @Unique(['${column}', 'slug'])), or use insert() and update() separately.`,
+      entity,
+    )
+  }
+
+  /**
+   * A MySQL/MariaDB upsert refused because a unique index of the real table (read from `information_schema`,
+   * declared on the entity or not) lacks the tenant column, or because that table could not be found to check.
+   */
+  static upsertUniqueIndexWithoutTenant(
+    entity: string,
+    column: string,
+    dialect: string,
+    index: { readonly table: string; readonly name?: string; readonly columns?: readonly string[] },
+  ): CrossTenantWriteError {
+    if (index.name === undefined) {
+      return new CrossTenantWriteError(
+        `An upsert of "${entity}" on ${dialect} cannot be limited to the current tenant: its table ${index.table} was not found as a ` +
+          `base table in information_schema, so its unique keys (ON DUPLICATE KEY UPDATE fires on any of them and takes no WHERE) cannot ` +
+          `be checked; nothing was written. Check the entity's table and database names, or use insert() and update() separately.`,
+        entity,
+      )
+    }
+    const key = `${index.name === 'PRIMARY' ? 'the primary key' : `unique index ${index.name}`} (${(index.columns ?? []).join(', ')})`
+    return new CrossTenantWriteError(
+      `An upsert of "${entity}" on ${dialect} cannot be limited to the current tenant: ${key} of table ${index.table} does ` +
+        `not include ${column}, and ON DUPLICATE KEY UPDATE fires on any unique key and takes no WHERE, so a row colliding ` +
+        `on it would overwrite another tenant's row; nothing was written. Add ${column} to that unique index (a migration ` +
+        `recreating it on (${[column, ...(index.columns ?? [])].join(', ')})), or use insert() and update() separately.`,
       entity,
     )
   }

@@ -3,7 +3,9 @@ import { tenantScope } from '../context/tenant-context'
 import { resolveStore, type TenantStoreOption } from '../context/store-registry'
 import { TenancyConfigurationError, TypeormIncompatibleError } from '../errors'
 import { scopeResultCache } from '../cache/scoped-result-cache'
+import { guardLazyRelationCaches } from '../query/lazy-relation-cache'
 import { patchQueryBuilders } from '../query/query-builder-patch'
+import { markViewDefinitions } from '../query/view-definition'
 import { patchWriteBuilders } from '../write/patch-write-builders'
 import { probeWriteGuard } from '../write/probe-write-guard'
 import { attachFailsafeSubscriber, installFailsafe } from '../failsafe/install-failsafe'
@@ -119,7 +121,9 @@ export function installTenancy(dataSource: DataSource, options: TenancyOptions =
  * appears in the SQL TypeORM builds, for the main table and for a join.
  */
 function verify(runtime: TenancyRuntime): void {
+  markViewDefinitions(runtime.dataSource.entityMetadatas)
   const scoped = runtime.validate()
+  guardLazyRelationCaches(runtime)
   const probe = scoped[0]
   if (probe && runtime.queryFilter) probeFilter(runtime, probe)
   if (probe) probeWriteGuard(runtime, probe)

@@ -5,7 +5,9 @@ import type { TenantStore } from '../context/tenant-store'
 import type { TenantId } from '../tenant-id'
 import { InvalidTenantIdError, TenancyConfigurationError, TenantContextMissingError } from '../errors'
 import { resolveScopedEntity, resolveScopedJunction, type Scope, type ScopedEntity } from '../metadata/scoped-entity'
-import { ScopedTableNames } from '../metadata/scoped-table-names'
+import { ScopedTableNames, tableNameKey } from '../metadata/scoped-table-names'
+import { scopedTableReadByView } from '../metadata/scoped-view'
+import { BYPASS } from '../context/tenant-context'
 
 /**
  * Everything the plugin knows about one DataSource it protects: its store and the scope of each entity.
@@ -14,6 +16,7 @@ import { ScopedTableNames } from '../metadata/scoped-table-names'
 export class TenancyRuntime {
   private readonly scopes = new Map<EntityMetadata, Scope | null>()
   private tables: ScopedTableNames | undefined
+  private views = new Map<EntityMetadata, Scope>()
 
   constructor(
     readonly dataSource: DataSource,
@@ -58,19 +61,21 @@ export class TenancyRuntime {
 
   /**
    * Resolves every entity of the DataSource, so a bad declaration fails at start-up, not at the first query.
-   * Also refuses a table mapped by both a scoped and an unscoped entity (a read model, the unscoped parent of
-   * a scoped single-table child): the unscoped one would read every tenant's rows.
+   * Also refuses a table mapped by both a scoped and an unscoped entity or view (a read model, the unscoped
+   * parent of a scoped single-table child, the same table spelled with its schema or database): the unscoped
+   * one would read every tenant's rows. Tables are compared by their bare name (`tableNameKey`), as the read
+   * filter compares table strings: `support_ticket` and `public.support_ticket` are one table.
    */
   validate(): ScopedEntity[] {
     this.scopes.clear()
     this.tables = undefined
+    this.views = new Map()
     const scoped: ScopedEntity[] = []
     const byTable = new Map<string, { scoped?: EntityMetadata; unscoped?: EntityMetadata }>()
     for (const metadata of this.dataSource.entityMetadatas) {
       const scope = this.scopeOf(metadata)
       if (scope?.kind === 'entity') scoped.push(scope)
-      if (metadata.tableType === 'view') continue
-      const key = metadata.tablePath.toLowerCase()
+      const key = tableNameKey(metadata.tablePath)
       const entry = byTable.get(key) ?? {}
       if (scope === undefined) entry.unscoped ??= metadata
       else entry.scoped ??= metadata
@@ -78,7 +83,21 @@ export class TenancyRuntime {
       byTable.set(key, entry)
     }
     this.tables = new ScopedTableNames(this.dataSource.entityMetadatas, (metadata) => this.scopeOf(metadata))
+    for (const metadata of this.dataSource.entityMetadatas) {
+      if (metadata.tableType !== 'view' || this.scopeOf(metadata) !== undefined) continue
+      const read = scopedTableReadByView(metadata, this.tables, (fn) => this.store.run(BYPASS, fn))
+      if (read !== undefined) this.views.set(metadata, read)
+    }
     return scoped
+  }
+
+  /**
+   * The scope of a scoped table that an unscoped `@ViewEntity` reads (its expression names the table), or
+   * `undefined`. Such a view holds every tenant's rows and has no tenant column to filter on: the read filter
+   * refuses it under a tenant and with no context, and lets it through only under `runWithoutTenant`.
+   */
+  scopedTableOfView(metadata: EntityMetadata): Scope | undefined {
+    return this.views.size === 0 ? undefined : this.views.get(metadata)
   }
 
   /**

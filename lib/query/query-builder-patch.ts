@@ -4,6 +4,7 @@ import { runtimeOf } from '../install/runtime-registry'
 import { refuseUnprotected } from '../install/unprotected-data-source'
 import { conditionImbalance, usesBackslashEscapes } from './condition-balance'
 import { dataSourceOf, type QueryBuilderInternals } from './query-builder-internals'
+import { isViewDefinition } from './view-definition'
 import { BYPASS_MARKER, BYPASS_PARAMETER, TENANT_PARAMETER, tenantPredicate } from './tenant-predicate'
 
 type Method = (this: QueryBuilderInternals, ...args: unknown[]) => unknown
@@ -23,8 +24,9 @@ let patched = false
  * - `QueryBuilder.getParameters`: adds the tenant id as the `__tenancy_tenant` parameter, and under a bypass
  *   `__tenancy_bypass` = 1 (see BYPASS_MARKER: a bypass query on a scoped table carries `1 = :__tenancy_bypass`).
  * - A table named by a string TypeORM does not map to an entity (`from('public.ticket', 't')`) that names a
- *   scoped table is refused under a tenant (UnfilterableQueryError), as is a user where/ON text whose
- *   parentheses, quotes or comments could escape the wrapping parentheses.
+ *   scoped table is refused under a tenant (UnfilterableQueryError), as is an unscoped `@ViewEntity` whose
+ *   expression reads a scoped table, and a user where/ON text whose parentheses, quotes or comments could
+ *   escape the wrapping parentheses.
  *
  * Conditions are built when SQL is built, in the caller's async flow: a builder made under one tenant and
  * run under another gets the second tenant's condition.
@@ -45,6 +47,8 @@ export function patchQueryBuilders(): void {
       for (const alias of map.aliases) if (alias.hasMetadata) refuseUnprotected(dataSource, alias.metadata)
       return createWhereExpression.call(this)
     }
+    // TypeORM building a view's definition (CREATE VIEW, synchronize) with no context: no tenant condition
+    if (isViewDefinition(this) && runtime.store.get() === undefined) return createWhereExpression.call(this)
     let condition = ''
     let bypassed = false
     let firstScoped: string | undefined
@@ -58,7 +62,14 @@ export function patchQueryBuilders(): void {
         continue
       }
       const scope = runtime.scopeOf(alias.metadata)
-      if (scope === undefined) continue
+      if (scope === undefined) {
+        // an unscoped view over a scoped table holds every tenant's rows: only a bypass may read it
+        const read = runtime.scopedTableOfView(alias.metadata)
+        if (read === undefined) continue
+        if (runtime.contextFor(read).kind === 'tenant') throw UnfilterableQueryError.viewOfScopedEntity(alias.metadata.name, alias.name, read.name)
+        bypassed = true
+        continue
+      }
       if (alias.type !== 'from' && alias !== map.mainAlias) {
         // a join: its condition goes into ON (createJoinExpression); here it only needs the bypass marker
         if (runtime.store.get()?.kind === 'bypass') bypassed = true
@@ -98,6 +109,7 @@ export function patchQueryBuilders(): void {
     const runtime = runtimeOf(dataSourceOf(this))
     // no runtime: createWhereExpression refuses scoped join aliases (it sees every alias)
     if (runtime === undefined) return createJoinExpression.call(this)
+    if (isViewDefinition(this) && runtime.store.get() === undefined) return createJoinExpression.call(this)
     const joins = this.expressionMap.joinAttributes
     let saved: Array<[(typeof joins)[number], string | undefined]> | undefined
     for (const join of joins) {

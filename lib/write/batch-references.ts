@@ -3,7 +3,7 @@ import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import type { TenancyRuntime } from '../install/tenancy-runtime'
 import { assertReferencesOwned, relationReferences, tupleKey, VerifiedReferences, type Reference } from './owned-rows'
 import type { SubjectExecutorInternals, SubjectInternals } from './write-builder-internals'
-import { writeTenant } from './write-tenant'
+import { referenceTenant } from './write-tenant'
 
 /**
  * Checks, before the first statement of a `save()`/`remove()` batch, that every foreign key the batch writes to
@@ -20,8 +20,8 @@ export async function checkBatchReferences(runtime: TenancyRuntime, executor: Su
   const verified = new VerifiedReferences(insertedRows(executor.allSubjects))
   const byEntity = new Map<string, Reference[]>()
   for (const subject of executor.allSubjects) {
-    const scope = runtime.entityScopeOf(subject.metadata)
-    if (scope === undefined || subject.entity === undefined || writeTenant(runtime, scope) === undefined) continue
+    if (subject.entity === undefined || runtime.scopeOf(subject.metadata)?.kind === 'junction') continue
+    if (referenceTenant(runtime, subject.metadata) === undefined) continue
     let references: Reference[]
     if (subject.mustBeInserted) references = relationReferences(runtime, subject.metadata, [subject.entity])
     else if (subject.mustBeUpdated) references = relationReferences(runtime, subject.metadata, [subject.entity], (r) => changes(subject, r))

@@ -1,6 +1,4 @@
 import { InsertQueryBuilder } from 'typeorm'
-import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata'
-import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import { CrossTenantWriteError } from '../errors'
 import { runtimeOf } from '../install/runtime-registry'
 import { refuseUnprotected } from '../install/unprotected-data-source'
@@ -8,13 +6,19 @@ import type { TenancyRuntime } from '../install/tenancy-runtime'
 import type { ScopedEntity } from '../metadata/scoped-entity'
 import { TENANT_PARAMETER } from '../query/tenant-predicate'
 import type { TenantId } from '../tenant-id'
-import { assertReferencesOwned, relationReferences, type Reference } from './owned-rows'
-import { builderDataSource, mainMetadata, upsertDialect, type DriverInternals, type WriteBuilderInternals } from './write-builder-internals'
-import { stampInsertValues, writeTenant } from './write-tenant'
-import { upsertKeyedByTenant } from './upsert-rule'
+import { assertReferencesOwned, junctionReferences, relationReferences } from './owned-rows'
+import { keyPartText, readDatabaseUniqueKeys, type DatabaseUniqueKeys } from './database-unique-keys'
+import {
+  builderDataSource, mainMetadata, upsertDialect, type DriverInternals, type OnUpdateInternals, type WriteBuilderInternals,
+} from './write-builder-internals'
+import { referenceTenant, stampInsertValues, writeTenant } from './write-tenant'
+import { databaseKeyWithoutTenant, upsertKeyedByTenant } from './upsert-rule'
 import { assertWriteTargetResolved } from './unresolved-table'
 
 type Method = (this: WriteBuilderInternals, ...args: unknown[]) => unknown
+
+/** The real table's unique indexes, read by `execute` for the one statement it is running (never reused). */
+const tableKeysOfExecution = new WeakMap<WriteBuilderInternals, DatabaseUniqueKeys>()
 
 /**
  * Wraps three methods of `InsertQueryBuilder`, the one place every insert of TypeORM is built (save,
@@ -24,9 +28,19 @@ type Method = (this: WriteBuilderInternals, ...args: unknown[]) => unknown
  *   column is empty, and refuses one naming another tenant. It runs before the `beforeInsert` listeners
  *   and again when the SQL is built, so a listener cannot slip a foreign tenant in.
  * - `createInsertExpression`: gives an upsert's `DO UPDATE` a tenant condition (PostgreSQL, SQLite), or
- *   refuses the upsert where the dialect cannot carry one (MySQL, MariaDB) unless it is keyed by tenant.
+ *   refuses the upsert where the dialect cannot carry one (MySQL, MariaDB) unless it is keyed by tenant;
+ *   there it also leaves the tenant column out of `ON DUPLICATE KEY UPDATE`.
+ * - `execute`, first, on MySQL and MariaDB: reads the real table's unique indexes before an upsert and
+ *   refuses it when one lacks the tenant column (see `readDatabaseUniqueKeys`), before any of its SQL.
  * - `execute`: checks that the rows the inserted row points at (many-to-one foreign keys, both ends of a
- *   junction row) belong to the current tenant, with one filtered SELECT per referenced entity.
+ *   junction row) belong to the current tenant, with one filtered SELECT per referenced entity; also for an
+ *   unscoped entity written under a tenant (see `referenceTenant`).
+ *
+ * ```ts
+ * // CREATE UNIQUE INDEX uq_public_slug ON page (publicSlug), by a migration the entity does not declare
+ * await runWithTenant(1, () => pages.upsert({ path: '/home', publicSlug: 'acme-about' }, ['organizationId', 'path']))
+ * // CrossTenantWriteError: ... unique index uq_public_slug (publicSlug) of table page does not include organizationId ...
+ * ```
  */
 export function patchInsertBuilder(): void {
   const proto = InsertQueryBuilder.prototype as unknown as Record<string, Method>
@@ -56,9 +70,16 @@ export function patchInsertBuilder(): void {
     const onUpdate = map.onUpdate!
     const driver = builderDataSource(this)!.driver as unknown as DriverInternals
     const dialect = upsertDialect(driver)
-    if (dialect === 'mysql' || dialect === 'other') {
+    if (dialect === 'other') {
       assertUpsertKeyedByTenant(this, scope, driver.options.type)
       return createInsertExpression.call(this)
+    }
+    if (dialect === 'mysql') {
+      // the second line: execute() checked the real table's indexes; a beforeInsert listener may have changed the rows since
+      assertUpsertKeyedByTenant(this, scope, driver.options.type)
+      const tableKeys = tableKeysOfExecution.get(this)
+      if (tableKeys !== undefined) assertTableKeysIncludeTenant(this, scope, driver.options.type, tableKeys)
+      return withoutTenantInUpdate(onUpdate, scope, () => createInsertExpression.call(this))
     }
     const predicate = `${upsertTargetPrefix(this)}.${this.escape(scope.column.databaseName)} = :${TENANT_PARAMETER}`
     if (dialect === 'sqlite') {
@@ -79,17 +100,21 @@ export function patchInsertBuilder(): void {
   const execute = proto['execute']!
   proto['execute'] = async function (this: WriteBuilderInternals, ...args: unknown[]) {
     assertWriteTargetResolved(this)
+    const tableKeys = await checkMysqlUpsertAgainstTable(this)
     const runtime = runtimeOf(builderDataSource(this))
     const metadata = mainMetadata(this)
-    if (runtime !== undefined && metadata !== undefined) {
+    if (runtime !== undefined && metadata !== undefined && referenceTenant(runtime, metadata) !== undefined) {
       const scope = runtime.scopeOf(metadata)
-      if (scope !== undefined && writeTenant(runtime, scope) !== undefined) {
-        const valueSets = (this as unknown as { getValueSets(): object[] }).getValueSets()
-        const references = scope.kind === 'junction' ? junctionReferences(scope.ends, valueSets) : relationReferences(runtime, metadata, valueSets)
-        await assertReferencesOwned(runtime, this.queryRunner, metadata.name, references)
-      }
+      const valueSets = (this as unknown as { getValueSets(): object[] }).getValueSets()
+      const references = scope?.kind === 'junction' ? junctionReferences(scope.ends, valueSets) : relationReferences(runtime, metadata, valueSets)
+      if (references.length > 0) await assertReferencesOwned(runtime, this.queryRunner, metadata.name, references)
     }
-    return execute.apply(this, args)
+    if (tableKeys !== undefined) tableKeysOfExecution.set(this, tableKeys)
+    try {
+      return await execute.apply(this, args)
+    } finally {
+      tableKeysOfExecution.delete(this)
+    }
   }
 }
 
@@ -142,16 +167,56 @@ function assertUpsertKeyedByTenant(qb: WriteBuilderInternals, scope: ScopedEntit
   }
 }
 
-function junctionReferences(
-  ends: ReadonlyArray<{ target: { metadata: EntityMetadata }; junctionColumns: readonly ColumnMetadata[]; referencedColumns: readonly ColumnMetadata[] }>,
-  valueSets: readonly object[],
-): Reference[] {
-  return ends.map((end) => ({
-    target: end.target.metadata,
-    columns: end.referencedColumns,
-    via: end.junctionColumns.map((c) => c.databaseName).join(', '),
-    values: valueSets.map((values) =>
-      end.junctionColumns.map((column) => (column.getEntityValue(values) as unknown) ?? (values as Record<string, unknown>)[column.databaseName]),
-    ),
-  }))
+/**
+ * Before any SQL of an upsert of a scoped entity under a tenant on MySQL/MariaDB: the declared keys (no query),
+ * then every unique index of the real table, read again for this statement. Returns the indexes, which
+ * `execute` keeps for `createInsertExpression`'s second check until it returns; `undefined` when not checked.
+ */
+async function checkMysqlUpsertAgainstTable(qb: WriteBuilderInternals): Promise<DatabaseUniqueKeys | undefined> {
+  const map = qb.expressionMap
+  if (!map.onUpdate || map.onConflict) return undefined
+  const guard = insertGuard(qb)
+  if (guard === undefined || guard.scope === undefined) return undefined
+  const driver = builderDataSource(qb)!.driver as unknown as DriverInternals
+  if (upsertDialect(driver) !== 'mysql') return undefined
+  if ((qb as unknown as { getValueSets(): object[] }).getValueSets().length === 0) return undefined
+  assertUpsertKeyedByTenant(qb, guard.scope, driver.options.type)
+  const tableKeys = await readDatabaseUniqueKeys(qb, guard.scope.metadata)
+  assertTableKeysIncludeTenant(qb, guard.scope, driver.options.type, tableKeys)
+  return tableKeys
+}
+
+/** Refuses an upsert when the real table has a unique index without the tenant column that a row can collide on. */
+function assertTableKeysIncludeTenant(qb: WriteBuilderInternals, scope: ScopedEntity, dialect: string, tableKeys: DatabaseUniqueKeys): void {
+  const { table, keys } = tableKeys
+  if (keys === undefined) throw CrossTenantWriteError.upsertUniqueIndexWithoutTenant(scope.name, scope.column.databaseName, dialect, { table })
+  const valueSets = (qb as unknown as { getValueSets(): object[] }).getValueSets()
+  const key = databaseKeyWithoutTenant(scope, keys, valueSets)
+  if (key === undefined) return
+  const columns = key.parts.map(keyPartText)
+  throw CrossTenantWriteError.upsertUniqueIndexWithoutTenant(scope.name, scope.column.databaseName, dialect, { table, name: key.name, columns })
+}
+
+/**
+ * Builds an upsert without the tenant column in `ON DUPLICATE KEY UPDATE` (TypeORM's `upsert()` lists every
+ * inserted column there, the conflict target's too), then restores the builder. An accepted upsert can only
+ * collide with the tenant's own row, so the assignment is a no-op at best and a row moved between tenants at
+ * worst. When the tenant column is the only column listed, the list is kept: an empty one is a syntax error on
+ * TypeORM 0.3, and `organizationId = VALUES(organizationId)` there rewrites the same tenant.
+ */
+function withoutTenantInUpdate(onUpdate: OnUpdateInternals, scope: ScopedEntity, build: () => unknown): unknown {
+  const { overwrite, columns } = onUpdate
+  const tenant = scope.column.databaseName.toLowerCase()
+  const without = (list: string[]): string[] => {
+    const rest = list.filter((column) => column.toLowerCase() !== tenant)
+    return rest.length > 0 ? rest : list
+  }
+  if (Array.isArray(overwrite)) onUpdate.overwrite = without(overwrite)
+  if (Array.isArray(columns)) onUpdate.columns = without(columns)
+  try {
+    return build()
+  } finally {
+    if (Array.isArray(overwrite)) onUpdate.overwrite = overwrite
+    if (Array.isArray(columns)) onUpdate.columns = columns
+  }
 }

@@ -141,3 +141,18 @@ export function relationReferences(
   }
   return references
 }
+
+/** The references a junction row makes to both of its ends (each a scoped entity's primary key). */
+export function junctionReferences(
+  ends: ReadonlyArray<{ target: { metadata: EntityMetadata }; junctionColumns: readonly ColumnMetadata[]; referencedColumns: readonly ColumnMetadata[] }>,
+  valueSets: readonly object[],
+): Reference[] {
+  return ends.map((end) => ({
+    target: end.target.metadata,
+    columns: end.referencedColumns,
+    via: end.junctionColumns.map((c) => c.databaseName).join(', '),
+    values: valueSets.map((values) =>
+      end.junctionColumns.map((column) => (column.getEntityValue(values) as unknown) ?? (values as Record<string, unknown>)[column.databaseName]),
+    ),
+  }))
+}

@@ -1,9 +1,10 @@
-import { DeleteQueryBuilder, InsertQueryBuilder, QueryBuilder, RelationQueryBuilder, UpdateQueryBuilder } from 'typeorm'
+import { DeleteQueryBuilder, EntityManager, InsertQueryBuilder, QueryBuilder, RelationQueryBuilder, UpdateQueryBuilder } from 'typeorm'
 import { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import { SubjectExecutor } from 'typeorm/persistence/SubjectExecutor'
 import { SoftDeleteQueryBuilder } from 'typeorm/query-builder/SoftDeleteQueryBuilder'
 import { TypeormIncompatibleError } from '../errors'
 import { typeormVersion } from '../install/typeorm-version'
+import { patchClear } from './clear-patch'
 import { patchInsertBuilder } from './insert-builder-patch'
 import { patchPersistence } from './persistence-patch'
 import { patchRelationBuilder } from './relation-patch'
@@ -15,7 +16,8 @@ let patched = false
  * Installs the write guard, once per process (it acts only for DataSources with tenancy installed):
  * inserts are stamped and checked where their SQL is built, upserts get a tenant condition on their
  * update branch, updates cannot move a row to another tenant, shared rows are read-only for tenants,
- * `save`/`remove` batches are checked before their first statement, and relation links are checked.
+ * `save`/`remove` batches are checked before their first statement, relation links are checked, and
+ * `clear()` (TRUNCATE) of a scoped table needs a bypass.
  * Checks TypeORM's internal shape first and throws {@link TypeormIncompatibleError} naming the version.
  */
 export function patchWriteBuilders(): void {
@@ -26,6 +28,7 @@ export function patchWriteBuilders(): void {
   patchUpdateBuilders()
   patchPersistence()
   patchRelationBuilder()
+  patchClear()
 }
 
 /** The TypeORM internals the write guard wraps or calls. */
@@ -39,6 +42,7 @@ export function assertWriteShape(): void {
     ['SubjectExecutor', SubjectExecutor.prototype, ['execute']],
     ['RelationQueryBuilder', RelationQueryBuilder.prototype, ['set', 'add', 'remove']],
     ['EntityMetadata', EntityMetadata.prototype, ['ensureEntityIdMap']],
+    ['EntityManager', EntityManager.prototype, ['clear']],
   ]
   for (const [className, proto, names] of required) {
     for (const name of names) {

@@ -1,9 +1,9 @@
 import { DeleteQueryBuilder, UpdateQueryBuilder } from 'typeorm'
 import { SoftDeleteQueryBuilder } from 'typeorm/query-builder/SoftDeleteQueryBuilder'
 import { runtimeOf } from '../install/runtime-registry'
-import { assertReferencesOwned, relationReferences } from './owned-rows'
+import { assertReferencesOwned, junctionReferences, relationReferences } from './owned-rows'
 import { builderDataSource, mainMetadata, type WriteBuilderInternals } from './write-builder-internals'
-import { checkUpdateValues, writeTenant } from './write-tenant'
+import { checkUpdateValues, referenceTenant, writeTenant } from './write-tenant'
 import { assertWriteTargetResolved } from './unresolved-table'
 
 type Method = (this: WriteBuilderInternals, ...args: unknown[]) => unknown
@@ -15,8 +15,9 @@ type Method = (this: WriteBuilderInternals, ...args: unknown[]) => unknown
  * - `getQuery` of each: for an entity with shared rows (`shared: 'null'`), the statement also gets
  *   `tenant IS NOT NULL`, so a tenant reads shared rows but never changes or deletes them.
  * - `UpdateQueryBuilder.getValueSet`: refuses a SET that moves a row to another tenant.
- * - `UpdateQueryBuilder.execute`: a SET that points a foreign key at a scoped entity must name a row of
- *   the current tenant (one filtered SELECT).
+ * - `UpdateQueryBuilder.execute`: a SET that points a foreign key at a scoped entity (or a junction row's end
+ *   at a scoped row) must name a row of the current tenant (one filtered SELECT); also for an unscoped entity
+ *   updated under a tenant (see `referenceTenant`).
  */
 export function patchUpdateBuilders(): void {
   for (const cls of [UpdateQueryBuilder, DeleteQueryBuilder, SoftDeleteQueryBuilder]) {
@@ -56,12 +57,12 @@ export function patchUpdateBuilders(): void {
     assertWriteTargetResolved(this)
     const runtime = runtimeOf(builderDataSource(this))
     const metadata = mainMetadata(this)
-    if (runtime !== undefined && metadata !== undefined) {
-      const scope = runtime.entityScopeOf(metadata)
-      if (scope !== undefined && writeTenant(runtime, scope) !== undefined) {
-        const values = (this as unknown as { getValueSet(): object }).getValueSet()
-        await assertReferencesOwned(runtime, this.queryRunner, metadata.name, relationReferences(runtime, metadata, [values]))
-      }
+    if (runtime !== undefined && metadata !== undefined && referenceTenant(runtime, metadata) !== undefined) {
+      const scope = runtime.scopeOf(metadata)
+      const values = (this as unknown as { getValueSet(): object }).getValueSet()
+      // a junction row's new ends, like an inserted one's; an entity's foreign keys to scoped rows
+      const references = scope?.kind === 'junction' ? junctionReferences(scope.ends, [values]) : relationReferences(runtime, metadata, [values])
+      if (references.length > 0) await assertReferencesOwned(runtime, this.queryRunner, metadata.name, references)
     }
     return execute.apply(this, args)
   }

@@ -1,3 +1,4 @@
+import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import type { TenancyRuntime } from '../install/tenancy-runtime'
 import type { Scope, ScopedEntity } from '../metadata/scoped-entity'
 import { CrossTenantWriteError } from '../errors'
@@ -10,6 +11,19 @@ import { sameTenant, type TenantId } from '../tenant-id'
 export function writeTenant(runtime: TenancyRuntime, scope: Scope): TenantId | undefined {
   const context = runtime.contextFor(scope)
   return context.kind === 'tenant' ? context.tenantId : undefined
+}
+
+/**
+ * The tenant whose rows the foreign keys written to `metadata` must name, or `undefined` when they are not
+ * checked. A scoped entity or junction: as {@link writeTenant} (fails closed without a context). An unscoped
+ * entity (a shared `Board` pointing at a scoped `Ticket`): the tenant in context, if any; with no context or
+ * under a bypass, unscoped writes are left alone, as every query of an unscoped entity is.
+ */
+export function referenceTenant(runtime: TenancyRuntime, metadata: EntityMetadata): TenantId | undefined {
+  const scope = runtime.scopeOf(metadata)
+  if (scope !== undefined) return writeTenant(runtime, scope)
+  const context = runtime.store.get()
+  return context?.kind === 'tenant' ? context.tenantId : undefined
 }
 
 /** The value the tenant column gets: a number for a numeric column when the id is a safe integer string. */

@@ -75,5 +75,36 @@ export class WriteDocument {
 
 export const writeEntities = [WriteTicket, WriteComment, WriteLabel, WriteSetting, WritePage, WriteNotice, WriteDocument]
 
+/**
+ * Unique per tenant on (organizationId, path) as declared; the MySQL/MariaDB upsert specs add unique indexes
+ * on the other columns by raw DDL, the way a migration the entity does not know about would.
+ */
+@Entity()
+@TenantScoped('organizationId')
+@Unique(['organizationId', 'path'])
+export class WriteSlugPage {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() organizationId!: number
+  @Column() path!: string
+  @Column() publicSlug!: string
+  @Column() body!: string
+  @Column({ default: '' }) note!: string
+}
+
+/** A declared unique column that is global and has a DEFAULT: a row that leaves it out collides on the default. */
+@Entity()
+@TenantScoped('organizationId')
+@Unique(['organizationId', 'code'])
+export class WriteSlotSetting {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() organizationId!: number
+  @Column() code!: string
+  @Column() value!: string
+  @Column({ unique: true, default: 'primary' }) slot!: string
+}
+
+/** The upsert spec's own tables, on top of {@link writeEntities}. */
+export const upsertEntities = [WriteSlugPage, WriteSlotSetting]
+
 export const A = 1
 export const B = 2

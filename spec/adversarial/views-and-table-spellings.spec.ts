@@ -1,0 +1,159 @@
+import { expect } from 'chai'
+import { Column, DataSource, Entity, PrimaryGeneratedColumn, ViewColumn, ViewEntity } from 'typeorm'
+import {
+  runWithTenant,
+  runWithoutTenant,
+  TenancyConfigurationError,
+  TenantContextMissingError,
+  TenantScoped,
+  UnfilterableQueryError,
+} from '../../lib'
+import { openTestDataSource, testDialects, type TestDataSource, type TestDialect } from '../support/test-database'
+import { A, B } from './adversarial-model'
+
+/**
+ * FIXED (second adversarial review, HIGH): the shared-table check compared full table paths, so an unscoped
+ * entity naming the scoped table with its schema or database (`public.adv_ledger`, `db.adv_ledger`) passed
+ * and read and deleted every tenant's rows. Tables are now compared by bare name, as the read filter compares
+ * table strings.
+ *
+ * FIXED (MEDIUM-HIGH): views were skipped by that check, and an unscoped `@ViewEntity` over a scoped table
+ * (an aggregate, a read model) read every tenant's rows, even with no tenant in context. A view named like a
+ * scoped table is now refused at initialize(); an unscoped view whose expression reads a scoped table is
+ * refused under a tenant (UnfilterableQueryError) and with no context (TenantContextMissingError), before any
+ * SQL, and read only under runWithoutTenant. A @TenantScoped view is filtered like a table.
+ */
+@Entity('adv_ledger')
+@TenantScoped('orgId')
+class AdvLedger {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() orgId!: number
+  @Column() amount!: number
+}
+
+/** An aggregate over the scoped table, not scoped itself: every tenant's totals. */
+@ViewEntity({
+  name: 'adv_ledger_totals',
+  expression: (ds: DataSource) => ds.createQueryBuilder().select('l.orgId', 'orgId').addSelect('SUM(l.amount)', 'total').from(AdvLedger, 'l').groupBy('l.orgId'),
+})
+class AdvLedgerTotals {
+  @ViewColumn() orgId!: number
+  @ViewColumn() total!: number
+}
+
+/** The fix the error message suggests: the same view, @TenantScoped on its tenant column. */
+@ViewEntity({
+  name: 'adv_ledger_scoped_totals',
+  expression: (ds: DataSource) => ds.createQueryBuilder().select('l.orgId', 'orgId').addSelect('SUM(l.amount)', 'total').from(AdvLedger, 'l').groupBy('l.orgId'),
+})
+@TenantScoped('orgId')
+class AdvLedgerScopedTotals {
+  @ViewColumn() orgId!: number
+  @ViewColumn() total!: number
+}
+
+/** A view entity mapped onto the scoped table itself (no expression, not synchronized). */
+@ViewEntity({ name: 'adv_ledger', synchronize: false })
+class AdvLedgerReadModel {
+  @ViewColumn() id!: number
+  @ViewColumn() amount!: number
+}
+
+/** An unscoped entity naming the scoped table with a schema (PostgreSQL) or database (MariaDB) prefix. */
+function qualifiedReadModel(dialect: TestDialect): Function {
+  class AdvLedgerQualified {
+    id!: number
+    amount!: number
+  }
+  PrimaryGeneratedColumn()(AdvLedgerQualified.prototype, 'id')
+  Column({ type: 'int' })(AdvLedgerQualified.prototype, 'amount')
+  Entity(dialect.name === 'postgres' ? { name: 'adv_ledger', schema: 'public', synchronize: false } : { name: 'adv_ledger', database: 'test', synchronize: false })(AdvLedgerQualified)
+  return AdvLedgerQualified
+}
+
+async function refusal(dialect: TestDialect, entities: Function[]): Promise<unknown> {
+  let db: TestDataSource | undefined
+  try {
+    db = await openTestDataSource(dialect, { entities })
+  } catch (error) {
+    return error
+  }
+  await db.close()
+  return undefined
+}
+
+async function failure(fn: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await fn()
+  } catch (error) {
+    return error
+  }
+  return undefined
+}
+
+for (const dialect of testDialects()) {
+  describe(`adversarial: views and other spellings of a scoped table [${dialect.name}]`, function () {
+    this.timeout(60_000)
+
+    it('an unscoped entity naming the scoped table with its schema or database is refused at initialize()', async function () {
+      if (dialect.name === 'sqlite') this.skip() // no schema or database prefix on SQLite
+      const error = await refusal(dialect, [AdvLedger, qualifiedReadModel(dialect)])
+      expect(error, String(error)).to.be.instanceOf(TenancyConfigurationError)
+      expect(String(error)).to.match(/AdvLedger"/).and.match(/AdvLedgerQualified/)
+    })
+
+    it('an unscoped view entity named like the scoped table is refused at initialize()', async () => {
+      const error = await refusal(dialect, [AdvLedger, AdvLedgerReadModel])
+      expect(error, String(error)).to.be.instanceOf(TenancyConfigurationError)
+      expect(String(error)).to.match(/AdvLedgerReadModel/)
+    })
+
+    describe('an unscoped view over a scoped table', () => {
+      let db: TestDataSource
+      before(async () => {
+        db = await openTestDataSource(dialect, { entities: [AdvLedger, AdvLedgerTotals, AdvLedgerScopedTotals] })
+        await runWithoutTenant(() => db.dataSource.getRepository(AdvLedger).save([{ orgId: A, amount: 10 }, { orgId: B, amount: 900 }, { orgId: B, amount: 99 }]))
+      })
+      after(() => db.close())
+
+      it("holds B's totals (precondition, under the bypass)", async () => {
+        const rows = await runWithoutTenant(() => db.dataSource.getRepository(AdvLedgerTotals).find({ order: { orgId: 'ASC' } }))
+        expect(rows.map((r) => [Number(r.orgId), Number(r.total)])).to.deep.equal([
+          [A, 10],
+          [B, 999],
+        ])
+      })
+
+      it('is refused under a tenant with UnfilterableQueryError naming the view and the table, and no SQL is sent', async () => {
+        const reads: Array<() => Promise<unknown>> = [
+          () => db.dataSource.getRepository(AdvLedgerTotals).find(),
+          () => db.dataSource.manager.count(AdvLedgerTotals),
+          () => db.dataSource.createQueryBuilder(AdvLedgerTotals, 'v').getRawMany(),
+          () => db.dataSource.createQueryBuilder(AdvLedger, 'l').innerJoin(AdvLedgerTotals, 'v', 'v.orgId = l.orgId').getMany(),
+        ]
+        for (const read of reads) {
+          db.logger.clear()
+          const error = await failure(() => runWithTenant(A, read))
+          expect(error, String(error)).to.be.instanceOf(UnfilterableQueryError)
+          expect(String(error)).to.match(/AdvLedgerTotals/).and.match(/AdvLedger"/).and.match(/runWithoutTenant/)
+          expect(db.logger.statements.filter((q) => /adv_ledger/.test(q.sql))).to.deep.equal([])
+        }
+      })
+
+      it('fails closed with no tenant in context', async () => {
+        db.logger.clear()
+        const error = await failure(() => db.dataSource.getRepository(AdvLedgerTotals).find())
+        expect(error, String(error)).to.be.instanceOf(TenantContextMissingError)
+        expect(db.logger.statements.filter((q) => /adv_ledger/.test(q.sql))).to.deep.equal([])
+      })
+
+      it('the same view @TenantScoped shows A only its own total, with the tenant condition in the SQL', async () => {
+        expect(await runWithoutTenant(() => db.dataSource.getRepository(AdvLedgerScopedTotals).count())).to.equal(2)
+        db.logger.clear()
+        const rows = await runWithTenant(A, () => db.dataSource.getRepository(AdvLedgerScopedTotals).find())
+        expect(rows.map((r) => [Number(r.orgId), Number(r.total)])).to.deep.equal([[A, 10]])
+        expect(db.logger.last(/adv_ledger_scoped_totals/).sql).to.match(/"orgId" = (\$1|1)\b/)
+      })
+    })
+  })
+}

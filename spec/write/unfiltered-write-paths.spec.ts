@@ -1,0 +1,180 @@
+import { expect } from 'chai'
+import { Column, Entity, JoinTable, ManyToMany, ManyToOne, PrimaryGeneratedColumn } from 'typeorm'
+import { runWithTenant, runWithoutTenant, TenantContextMissingError, TenantScoped, UnfilterableQueryError } from '../../lib'
+import { describeEachDialect } from '../support/test-database'
+import { expectRefused, rawRows } from './write-helpers'
+
+/**
+ * Writes that reach a scoped table outside the filtered builders, found by the second adversarial review:
+ * `clear()` (TRUNCATE), a QueryBuilder UPDATE of a many-to-many junction row, and an unscoped entity whose
+ * foreign key points at a scoped row. Each case first shows the other tenant's rows, then that they are
+ * unchanged (read back with plain SQL).
+ */
+const A = 1
+const B = 2
+
+@Entity('uw_tag')
+@TenantScoped('organizationId')
+class UwTag {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() organizationId!: number
+  @Column() name!: string
+}
+
+@Entity('uw_ticket')
+@TenantScoped('organizationId')
+class UwTicket {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() organizationId!: number
+  @Column() title!: string
+  @ManyToMany(() => UwTag) @JoinTable({ name: 'uw_ticket_tag' }) tags!: UwTag[]
+}
+
+/** Shared by every tenant (not scoped), pointing at a scoped ticket. */
+@Entity('uw_board')
+class UwBoard {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() name!: string
+  @ManyToOne(() => UwTicket, { nullable: true }) pinnedTicket!: UwTicket | null
+  @Column({ type: 'int', nullable: true }) pinnedTicketId!: number | null
+}
+
+/** A table only the bypass case clears. */
+@Entity('uw_scratch')
+@TenantScoped('organizationId')
+class UwScratch {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() organizationId!: number
+}
+
+describeEachDialect('Writes outside the filtered builders: clear(), junction updates, unscoped foreign keys', { entities: [UwTag, UwTicket, UwBoard, UwScratch] }, (db) => {
+  let aTicket: UwTicket
+  let bTicket: UwTicket
+  let aTag: UwTag
+  let bTag: UwTag
+  let board: UwBoard
+  let before: string
+
+  const snapshot = async (): Promise<string> =>
+    JSON.stringify(await Promise.all(['uw_tag', 'uw_ticket', 'uw_board'].map((table) => rawRows(db().dataSource, table))).then(async (rows) => [...rows, await rawRows(db().dataSource, 'uw_ticket_tag', 'uwTicketId')]))
+
+  beforeEach(async () => {
+    await runWithoutTenant(async () => {
+      const ds = db().dataSource
+      const junction = ds.getMetadata(UwTicket).manyToManyRelations[0]!.junctionEntityMetadata!
+      for (const target of [junction.target, UwBoard, UwTicket, UwTag]) await ds.createQueryBuilder().delete().from(target).execute()
+      aTag = await ds.getRepository(UwTag).save({ organizationId: A, name: 'a tag' })
+      bTag = await ds.getRepository(UwTag).save({ organizationId: B, name: 'b tag' })
+      aTicket = await ds.getRepository(UwTicket).save({ organizationId: A, title: 'a ticket', tags: [aTag] })
+      bTicket = await ds.getRepository(UwTicket).save({ organizationId: B, title: 'b ticket', tags: [bTag] })
+      board = await ds.getRepository(UwBoard).save({ name: 'wall', pinnedTicketId: aTicket.id })
+    })
+    before = await snapshot()
+  })
+
+  it("the other tenant's rows and links exist (precondition)", async () => {
+    const tickets = await rawRows(db().dataSource, 'uw_ticket')
+    expect(tickets.filter((r) => r['organizationId'] === B)).to.have.length(1)
+    const links = await rawRows(db().dataSource, 'uw_ticket_tag', 'uwTicketId')
+    expect(links.map((r) => [r['uwTicketId'], r['uwTagId']])).to.deep.include([bTicket.id, bTag.id])
+  })
+
+  describe('clear() (TRUNCATE)', () => {
+    it('is refused under a tenant with UnfilterableQueryError, and no TRUNCATE is sent', async () => {
+      for (const clear of [() => db().dataSource.getRepository(UwTicket).clear(), () => db().dataSource.manager.clear(UwTag)]) {
+        db().logger.clear()
+        let error: unknown
+        await runWithTenant(A, clear).catch((e: unknown) => (error = e))
+        expect(error, String(error)).to.be.instanceOf(UnfilterableQueryError)
+        expect(String(error)).to.match(/TRUNCATE/).and.match(/runWithoutTenant/)
+        expect(db().logger.statements.filter((q) => /TRUNCATE|DELETE/i.test(q.sql))).to.deep.equal([])
+      }
+      expect(await snapshot()).to.equal(before)
+    })
+
+    it('fails closed with no tenant in context', async () => {
+      db().logger.clear()
+      let error: unknown
+      await db().dataSource.getRepository(UwTicket).clear().catch((e: unknown) => (error = e))
+      expect(error, String(error)).to.be.instanceOf(TenantContextMissingError)
+      expect(db().logger.statements.filter((q) => /TRUNCATE|DELETE/i.test(q.sql))).to.deep.equal([])
+      expect(await snapshot()).to.equal(before)
+    })
+
+    it('empties the whole table inside runWithoutTenant', async () => {
+      await runWithoutTenant(() => db().dataSource.getRepository(UwScratch).save([{ organizationId: A }, { organizationId: B }]))
+      await runWithoutTenant(() => db().dataSource.getRepository(UwScratch).clear())
+      expect(await rawRows(db().dataSource, 'uw_scratch')).to.deep.equal([])
+    })
+
+    it('of an unscoped entity is untouched by the plugin', async () => {
+      await runWithTenant(A, () => db().dataSource.getRepository(UwBoard).clear())
+      expect(await rawRows(db().dataSource, 'uw_board')).to.deep.equal([])
+    })
+  })
+
+  describe('a QueryBuilder UPDATE of a junction row', () => {
+    const junction = () => db().dataSource.getMetadata(UwTicket).manyToManyRelations[0]!.junctionEntityMetadata!
+
+    it("cannot point the tenant's own link at another tenant's row", async () => {
+      await expectRefused(db().logger, () =>
+        runWithTenant(A, () =>
+          db()
+            .dataSource.createQueryBuilder()
+            .update(junction().target)
+            .set({ uwTagId: bTag.id } as never)
+            .where({ uwTicketId: aTicket.id } as never)
+            .execute(),
+        ),
+      )
+      expect(await snapshot()).to.equal(before)
+    })
+
+    it("can repoint it at the tenant's own row", async () => {
+      const other = await runWithTenant(A, () => db().dataSource.getRepository(UwTag).save({ name: 'a other' }))
+      const result = await runWithTenant(A, () =>
+        db()
+          .dataSource.createQueryBuilder()
+          .update(junction().target)
+          .set({ uwTagId: other.id } as never)
+          .where({ uwTicketId: aTicket.id } as never)
+          .execute(),
+      )
+      expect(result.affected ?? 1).to.equal(1)
+      const links = await rawRows(db().dataSource, 'uw_ticket_tag', 'uwTicketId')
+      expect(links.map((r) => [r['uwTicketId'], r['uwTagId']])).to.deep.equal([
+        [aTicket.id, other.id],
+        [bTicket.id, bTag.id],
+      ])
+    })
+  })
+
+  describe("an unscoped entity's foreign key to a scoped entity, written under a tenant", () => {
+    const boards = () => db().dataSource.getRepository(UwBoard)
+    const cases: Array<[string, () => Promise<unknown>]> = [
+      ['update() through the relation', () => boards().update(board.id, { pinnedTicket: { id: bTicket.id } })],
+      ['update() through the join column', () => boards().update(board.id, { pinnedTicketId: bTicket.id })],
+      ['save() of a loaded entity', async () => boards().save({ ...(await boards().findOneByOrFail({ id: board.id })), pinnedTicketId: bTicket.id })],
+      ['save() of a new entity', () => boards().save({ name: 'planted', pinnedTicket: { id: bTicket.id } as UwTicket })],
+      ['insert()', () => boards().insert({ name: 'planted', pinnedTicketId: bTicket.id })],
+      ['QueryBuilder update', () => boards().createQueryBuilder().update().set({ pinnedTicketId: bTicket.id }).where('id = :id', { id: board.id }).execute()],
+    ]
+    for (const [name, write] of cases) {
+      it(`${name}: refused with CrossTenantWriteError, nothing written`, async () => {
+        await expectRefused(db().logger, () => runWithTenant(A, write))
+        expect(await snapshot()).to.equal(before)
+      })
+    }
+
+    it("pointing it at the tenant's own row works, and under runWithoutTenant any row may be named", async () => {
+      const own = await runWithTenant(A, () => db().dataSource.getRepository(UwTicket).save({ title: 'a second' }))
+      await runWithTenant(A, () => boards().update(board.id, { pinnedTicketId: own.id }))
+      await runWithoutTenant(() => boards().insert({ name: 'admin', pinnedTicketId: bTicket.id }))
+      const rows = await rawRows(db().dataSource, 'uw_board')
+      expect(rows.map((r) => [r['name'], r['pinnedTicketId']])).to.deep.equal([
+        ['wall', own.id],
+        ['admin', bTicket.id],
+      ])
+    })
+  })
+})
