@@ -200,6 +200,23 @@ describeEachDialect('Failsafe: no data loss after stripping (unsafeDisableQueryF
       expect(await row()).to.deep.equal(before)
     })
 
+    it('one-to-one owner side: save keeps the foreign key to B\'s row', async () => {
+      const { charter } = await runWithoutTenant(async () => {
+        const projectB = await ds().manager.save(FsProject, { tenantId: B, name: 'p-o2o-owner-b' })
+        return { charter: await ds().manager.save(FsCharter, { tenantId: A, text: 'charter-a pointing at b', project: projectB }) }
+      })
+      const row = () => sql(`SELECT "projectId", "text" FROM ${table(FsCharter)} WHERE id = $1`, [charter.id])
+      const before = await row()
+      expect(before[0]!['projectId']).not.to.equal(null)
+      const loaded = await runWithTenant(A, () => ds().getRepository(FsCharter).findOneOrFail({ where: { id: charter.id }, relations: { project: true } }))
+      expect(loaded.project).to.equal(undefined)
+      loaded.text = 'charter-a renamed'
+      await runWithTenant(A, () => ds().getRepository(FsCharter).save(loaded))
+      const after = await row()
+      expect(after[0]!['projectId']).to.equal(before[0]!['projectId'])
+      expect(after[0]!['text']).to.equal('charter-a renamed')
+    })
+
     it('many-to-one: save keeps the foreign key to B\'s row', async () => {
       const { project } = await runWithoutTenant(async () => {
         const owner = await ds().manager.save(FsPerson, { tenantId: B, name: 'owner-b' })

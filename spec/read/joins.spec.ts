@@ -32,6 +32,14 @@ describeEachDialect('joins and where escapes', { entities: supportDeskEntities }
     { name: 'leftJoinAndMapMany (OR condition)', kind: 'LEFT', run: () => qb().leftJoinAndMapMany('t.mapped', TicketComment, 'c', widening).getMany() },
     { name: 'leftJoinAndMapOne (OR condition)', kind: 'LEFT', run: () => qb().leftJoinAndMapOne('t.mapped', TicketComment, 'c', "c.body = 'B comment planted on A ticket' OR c.id < 0").getMany() },
     { name: 'innerJoinAndMapMany (OR condition)', kind: 'INNER', run: () => qb().innerJoinAndMapMany('t.mapped', TicketComment, 'c', widening).getMany() },
+    { name: 'innerJoinAndMapOne (OR condition)', kind: 'INNER', run: () => qb().innerJoinAndMapOne('t.mapped', TicketComment, 'c', "c.body = 'B comment planted on A ticket' OR c.ticketId = t.id").getMany() },
+    { name: 'leftJoinAndSelect from EntityManager.createQueryBuilder', kind: 'LEFT', run: () => ds().manager.createQueryBuilder(SupportTicket, 't').leftJoinAndSelect('t.comments', 'c').getMany() },
+    { name: 'leftJoinAndSelect from Repository.createQueryBuilder', kind: 'LEFT', run: () => ds().getRepository(SupportTicket).createQueryBuilder('t').leftJoinAndSelect('t.comments', 'c').getMany() },
+    {
+      name: 'innerJoinAndSelect inside a transaction (its manager)',
+      kind: 'INNER',
+      run: () => ds().transaction((m) => m.createQueryBuilder(SupportTicket, 't').innerJoinAndSelect('t.comments', 'c', widening).getMany()),
+    },
   ] as const
 
   /** Every comment body and owner reachable from the result, whatever shape it has. */

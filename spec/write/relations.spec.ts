@@ -53,6 +53,8 @@ describeEachDialect('Writes: relation links are checked on both ends', { entitie
     ['many-to-many from the inverse side', () => db().dataSource.createQueryBuilder().relation(WriteLabel, 'tickets').of(ownLabel).add(foreignTicket.id)],
     ['one-to-many add() of a foreign comment', () => db().dataSource.createQueryBuilder().relation(WriteTicket, 'comments').of(ownTicket).add(foreignComment.id)],
     ['one-to-many add() to a foreign ticket', () => db().dataSource.createQueryBuilder().relation(WriteTicket, 'comments').of(foreignTicket).add(ownComment.id)],
+    ['one-to-many remove() of a foreign comment (would unlink it)', () => db().dataSource.createQueryBuilder().relation(WriteTicket, 'comments').of(foreignTicket).remove(foreignComment.id)],
+    ['one-to-many remove() from the own ticket of a foreign comment', () => db().dataSource.createQueryBuilder().relation(WriteTicket, 'comments').of(ownTicket).remove(foreignComment)],
     ['many-to-one set() to a foreign ticket', () => db().dataSource.createQueryBuilder().relation(WriteComment, 'ticket').of(ownComment).set(foreignTicket.id)],
     ['save() of a ticket with a foreign label', () => db().dataSource.getRepository(WriteTicket).save({ ...ownTicket, labels: [foreignLabel] })],
     ['save() of a label linking a foreign ticket (no cascade: only the junction row)', () => db().dataSource.getRepository(WriteLabel).save({ ...ownLabel, tickets: [{ id: foreignTicket.id } as WriteTicket] })],
