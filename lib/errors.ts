@@ -230,6 +230,17 @@ export class UnfilterableQueryError extends TenancyError {
     )
   }
 
+  /** `clear({ cascade: true })` (TRUNCATE ... CASCADE) under a tenant, on a DataSource with scoped entities. */
+  static clearCascade(entity: string): UnfilterableQueryError {
+    return new UnfilterableQueryError(
+      `clear({ cascade: true }) of "${entity}" would TRUNCATE ... CASCADE, which also empties every table that references it, ` +
+        `every tenant's rows of @TenantScoped tables included, so it is refused under a tenant; nothing was sent. ` +
+        `Delete rows with a query builder (it carries the tenant condition), or run the cascade in a deliberate ` +
+        `cross-tenant job inside runWithoutTenant(() => ...).`,
+      entity,
+    )
+  }
+
   /** `clear()` (TRUNCATE) of a scoped entity's table under a tenant. */
   static clearOfScopedEntity(entity: string): UnfilterableQueryError {
     return new UnfilterableQueryError(
@@ -242,9 +253,10 @@ export class UnfilterableQueryError extends TenancyError {
   }
 
   /** A where or join condition of a query on `entity` closes more parentheses (or quotes, comments) than it opens. */
-  static unbalancedCondition(entity: string, where: 'where' | 'join', problem: string): UnfilterableQueryError {
+  static unbalancedCondition(entity: string, where: 'where' | 'join' | 'upsert', problem: string): UnfilterableQueryError {
+    const what = where === 'upsert' ? 'An upsert condition (overwriteCondition or indexPredicate)' : `A ${where} condition`
     return new UnfilterableQueryError(
-      `A ${where} condition of a query on the @TenantScoped entity "${entity}" has ${problem}; ` +
+      `${what} of a query on the @TenantScoped entity "${entity}" has ${problem}; ` +
         `it could escape the tenant condition, so no SQL was sent. Balance the parentheses and quotes of the condition ` +
         `(e.g. .where('(a = 1 OR b = 2)')), and pass values as parameters (.where('a = :a', { a })).`,
       entity,

@@ -83,17 +83,28 @@ export class TenancyRuntime {
       byTable.set(key, entry)
     }
     this.tables = new ScopedTableNames(this.dataSource.entityMetadatas, (metadata) => this.scopeOf(metadata))
-    for (const metadata of this.dataSource.entityMetadatas) {
-      if (metadata.tableType !== 'view' || this.scopeOf(metadata) !== undefined) continue
-      const read = scopedTableReadByView(metadata, this.tables, (fn) => this.store.run(BYPASS, fn))
-      if (read !== undefined) this.views.set(metadata, read)
+    // a view over such a view reads the scoped table too: repeat until no more view is found
+    const tables = this.tables
+    const viaViews = new Map<string, Scope>()
+    const lookup = (name: string): Scope | undefined => tables.scopeOf(name) ?? viaViews.get(tableNameKey(name))
+    const candidates = this.dataSource.entityMetadatas.filter((m) => m.tableType === 'view' && this.scopeOf(m) === undefined)
+    for (let found = true; found; ) {
+      found = false
+      for (const metadata of candidates) {
+        if (this.views.has(metadata)) continue
+        const read = scopedTableReadByView(metadata, lookup, (fn) => this.store.run(BYPASS, fn))
+        if (read === undefined) continue
+        this.views.set(metadata, read)
+        viaViews.set(tableNameKey(metadata.tablePath), read)
+        found = true
+      }
     }
     return scoped
   }
 
   /**
-   * The scope of a scoped table that an unscoped `@ViewEntity` reads (its expression names the table), or
-   * `undefined`. Such a view holds every tenant's rows and has no tenant column to filter on: the read filter
+   * The scope of a scoped table that an unscoped `@ViewEntity` reads (its expression names the table, or a view
+   * that does, transitively), or `undefined`. Such a view holds every tenant's rows and has no tenant column to filter on: the read filter
    * refuses it under a tenant and with no context, and lets it through only under `runWithoutTenant`.
    */
   scopedTableOfView(metadata: EntityMetadata): Scope | undefined {

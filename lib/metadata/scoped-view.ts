@@ -1,13 +1,13 @@
 import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import { TenancyConfigurationError } from '../errors'
 import type { Scope } from './scoped-entity'
-import type { ScopedTableNames } from './scoped-table-names'
 
 /**
  * The scope of a scoped table that an unscoped `@ViewEntity` reads, or `undefined`. The view's expression
  * (its SQL string, or the SQL of the query builder its function returns, built under a bypass) is scanned for
- * table names: every identifier, quoted or not, outside string literals, is compared with the scoped tables
- * by bare name, as the read filter compares table strings. Deliberately coarse: a column that happens to be
+ * table names: every identifier, quoted or not, outside string literals, is looked up by `scopeOfName` (the
+ * scoped tables by bare name, as the read filter compares table strings, and the views already found to read
+ * one, so a view over such a view is found too). Deliberately coarse: a column that happens to be
  * spelled like a scoped table also counts (the view is then refused under a tenant rather than leaked).
  *
  * A view with no expression (`synchronize: false`, defined by a migration) cannot be inspected; the
@@ -20,7 +20,7 @@ import type { ScopedTableNames } from './scoped-table-names'
  */
 export function scopedTableReadByView(
   metadata: EntityMetadata,
-  tables: ScopedTableNames,
+  scopeOfName: (name: string) => Scope | undefined,
   underBypass: <R>(fn: () => R) => R,
 ): Scope | undefined {
   const expression = metadata.expression
@@ -36,7 +36,7 @@ export function scopedTableReadByView(
     }
   }
   for (const identifier of identifiersOf(sql)) {
-    const scope = tables.scopeOf(identifier)
+    const scope = scopeOfName(identifier)
     if (scope !== undefined) return scope
   }
   return undefined

@@ -1,4 +1,4 @@
-import type { DataSource, ObjectLiteral, SelectQueryBuilder } from 'typeorm'
+import { QueryBuilder, type DataSource, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm'
 import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 
 type ViewExpression = (dataSource: DataSource) => SelectQueryBuilder<ObjectLiteral>
@@ -11,6 +11,8 @@ const wrapped = new WeakSet<object>()
 let depth = 0
 /** False until a view expression is wrapped: the read filter then pays nothing for this. */
 let any = false
+/** Depth of `getQueryAndParameters` calls running now: a builder being executed, not a view being defined. */
+let executing = 0
 
 /**
  * Marks the query builders that `@ViewEntity({ expression: (ds) => ... })` functions build, so that TypeORM's
@@ -19,8 +21,10 @@ let any = false
  * the read filter applies when the view is queried (a `@TenantScoped` view gets the tenant condition; an
  * unscoped view over a scoped table is refused under a tenant, see `scopedTableReadByView`).
  *
- * Only the builder the expression returns, and the subqueries built while it runs, are marked; only with no
- * tenant and no bypass in context do they skip the filter (under a tenant they are filtered as any builder).
+ * Only the builder the expression returns, and the subqueries built while it runs, are marked; they skip the
+ * filter only with no tenant and no bypass in context, and only when their SQL is built alone (`getQuery()`, as
+ * TypeORM's schema builder does): executed (`getMany()`, `getRawMany()`, `getQueryAndParameters()`), a marked
+ * builder is filtered and fails closed like any other.
  *
  * ```ts
  * @ViewEntity({ expression: (ds) => ds.createQueryBuilder().select('t.organizationId', 'organizationId')
@@ -48,13 +52,28 @@ export function markViewDefinitions(metadatas: readonly EntityMetadata[]): void 
     }
     wrapped.add(definition)
     ;(metadata as { expression?: unknown }).expression = definition
+    if (!any) patchExecution()
     any = true
+  }
+}
+
+/** Counts `getQueryAndParameters` calls (every execution of a builder goes through it), once per process. */
+function patchExecution(): void {
+  const proto = QueryBuilder.prototype as unknown as Record<string, (this: unknown, ...args: unknown[]) => unknown>
+  const getQueryAndParameters = proto['getQueryAndParameters']!
+  proto['getQueryAndParameters'] = function (this: unknown, ...args: unknown[]) {
+    executing++
+    try {
+      return getQueryAndParameters.apply(this, args)
+    } finally {
+      executing--
+    }
   }
 }
 
 /** True when `qb` (or a builder it is a subquery of) defines a view, or is built while a view expression runs. */
 export function isViewDefinition(qb: object): boolean {
-  if (!any) return false
+  if (!any || executing > 0) return false
   if (depth > 0) return true
   for (let current: object | undefined = qb; current !== undefined; current = (current as { parentQueryBuilder?: object }).parentQueryBuilder) {
     if (definitions.has(current)) return true

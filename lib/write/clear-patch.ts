@@ -13,7 +13,10 @@ interface ManagerInternals {
  * Wraps `EntityManager.clear` (also behind `Repository.clear`), which sends `TRUNCATE` through the query runner,
  * outside every query builder: for a `@TenantScoped` entity (or a junction of one) it would empty the table for
  * every tenant. Under a tenant it is refused with {@link UnfilterableQueryError}; with no tenant and no bypass,
- * with `TenantContextMissingError`; only `runWithoutTenant` may clear the table. Nothing is sent when refused.
+ * with `TenantContextMissingError`; only `runWithoutTenant` may clear the table. `clear({ cascade: true })`
+ * (TypeORM 1.x, `TRUNCATE ... CASCADE`) of any entity is refused the same way when the DataSource has a scoped
+ * entity: the cascade empties the tables that reference it, whatever the metadata declares. Nothing is sent
+ * when refused.
  *
  * ```ts
  * await runWithTenant(1, () => tickets.clear())               // UnfilterableQueryError, no SQL
@@ -42,13 +45,17 @@ export function patchClear(): void {
       }
       return clear.apply(this, args)
     }
-    const scope = runtime.scopeOf(metadata)
-    if (scope !== undefined) {
-      try {
-        if (runtime.contextFor(scope).kind === 'tenant') throw UnfilterableQueryError.clearOfScopedEntity(scope.name)
-      } catch (error) {
-        return Promise.reject(error)
+    try {
+      const scope = runtime.scopeOf(metadata)
+      if (scope !== undefined && runtime.contextFor(scope).kind === 'tenant') throw UnfilterableQueryError.clearOfScopedEntity(scope.name)
+      // TypeORM 1.x: clear({ cascade: true }) is TRUNCATE ... CASCADE, which also empties every table whose foreign
+      // keys reach this one (declared or not): with any scoped entity in the DataSource, only a bypass may do it
+      if (scope === undefined && (args[1] as { cascade?: unknown } | undefined)?.cascade === true) {
+        const reached = runtime.dataSource.entityMetadatas.map((m) => runtime.scopeOf(m)).find((s) => s !== undefined)
+        if (reached !== undefined && runtime.contextFor(reached).kind === 'tenant') throw UnfilterableQueryError.clearCascade(metadata.name)
       }
+    } catch (error) {
+      return Promise.reject(error)
     }
     return clear.apply(this, args)
   }

@@ -1,9 +1,10 @@
 import { InsertQueryBuilder } from 'typeorm'
-import { CrossTenantWriteError } from '../errors'
+import { CrossTenantWriteError, UnfilterableQueryError } from '../errors'
 import { runtimeOf } from '../install/runtime-registry'
 import { refuseUnprotected } from '../install/unprotected-data-source'
 import type { TenancyRuntime } from '../install/tenancy-runtime'
 import type { ScopedEntity } from '../metadata/scoped-entity'
+import { conditionImbalance, usesBackslashEscapes } from '../query/condition-balance'
 import { TENANT_PARAMETER } from '../query/tenant-predicate'
 import type { TenantId } from '../tenant-id'
 import { assertReferencesOwned, junctionReferences, relationReferences } from './owned-rows'
@@ -50,6 +51,7 @@ export function patchInsertBuilder(): void {
     assertWriteTargetResolved(this)
     const valueSets = getValueSets.call(this) as object[]
     refuseIfUnprotected(this)
+    refuseUnfilterableView(this)
     const guard = insertGuard(this)
     if (guard === undefined || guard.scope === undefined) return valueSets
     if (this.expressionMap.insertFromSelect) throw CrossTenantWriteError.insertFromSelect(guard.scope.name, guard.scope.column.propertyPath)
@@ -81,7 +83,8 @@ export function patchInsertBuilder(): void {
       if (tableKeys !== undefined) assertTableKeysIncludeTenant(this, scope, driver.options.type, tableKeys)
       return withoutTenantInUpdate(onUpdate, scope, () => createInsertExpression.call(this))
     }
-    const predicate = `${upsertTargetPrefix(this)}.${this.escape(scope.column.databaseName)} = :${TENANT_PARAMETER}`
+    assertUpsertTextsBalanced(this, scope, driver.options.type)
+    const predicate = `${upsertTargetPrefix(this, dialect)}.${this.escape(scope.column.databaseName)} = :${TENANT_PARAMETER}`
     if (dialect === 'sqlite') {
       const sql = createInsertExpression.call(this) as string
       return withSqliteUpsertCondition(sql, predicate)
@@ -126,6 +129,19 @@ function refuseIfUnprotected(qb: WriteBuilderInternals): void {
   if (metadata !== undefined) refuseUnprotected(dataSource, metadata)
 }
 
+/**
+ * An insert into an unscoped view that reads a scoped table (an updatable view over it): the row would land in
+ * the scoped table with whatever tenant the values name. Refused under a tenant (UnfilterableQueryError) and with
+ * no context (TenantContextMissingError), as reads of the view are; allowed under a bypass.
+ */
+function refuseUnfilterableView(qb: WriteBuilderInternals): void {
+  const runtime = runtimeOf(builderDataSource(qb))
+  const metadata = mainMetadata(qb)
+  if (runtime === undefined || metadata === undefined) return
+  const read = runtime.scopedTableOfView(metadata)
+  if (read !== undefined && runtime.contextFor(read).kind === 'tenant') throw UnfilterableQueryError.viewOfScopedEntity(metadata.name, qb.alias, read.name)
+}
+
 interface InsertGuard {
   readonly runtime: TenancyRuntime
   /** The scoped entity inserted into; `undefined` for a junction table or an unscoped entity. */
@@ -146,10 +162,30 @@ function insertGuard(qb: WriteBuilderInternals): InsertGuard | undefined {
   return { runtime, scope: scope.kind === 'entity' ? scope : undefined, tenantId }
 }
 
-/** How the upsert's UPDATE branch names the existing row: the alias when there is one, else the table. */
-function upsertTargetPrefix(qb: WriteBuilderInternals): string {
+/**
+ * How the upsert's UPDATE branch names the existing row: on PostgreSQL the alias when there is one (TypeORM
+ * writes `INSERT INTO table AS "alias"` there), else, and always on SQLite (which gets no alias), the table.
+ */
+function upsertTargetPrefix(qb: WriteBuilderInternals, dialect: string): string {
   const table = qb.getMainTableName()
-  return qb.alias !== table ? qb.escape(qb.alias) : qb.getTableName(table)
+  return dialect !== 'sqlite' && qb.alias !== table ? qb.escape(qb.alias) : qb.getTableName(table)
+}
+
+/**
+ * The raw texts an upsert pastes into its SQL (`orUpdate(..., { overwriteCondition, indexPredicate })`): refused,
+ * like a where/ON text, when their parentheses, quotes or comments could escape the parentheses around them and
+ * so the tenant condition ANDed to `DO UPDATE ... WHERE`.
+ */
+function assertUpsertTextsBalanced(qb: WriteBuilderInternals, scope: ScopedEntity, driverType: string): void {
+  const onUpdate = qb.expressionMap.onUpdate
+  if (onUpdate === undefined) return
+  const texts: string[] = []
+  if (onUpdate.overwriteCondition && onUpdate.overwriteCondition.length > 0) texts.push(qb.createWhereClausesExpression(onUpdate.overwriteCondition))
+  if (typeof onUpdate.indexPredicate === 'string') texts.push(onUpdate.indexPredicate)
+  for (const text of texts) {
+    const problem = conditionImbalance(text, usesBackslashEscapes(driverType))
+    if (problem !== undefined) throw UnfilterableQueryError.unbalancedCondition(scope.name, 'upsert', problem)
+  }
 }
 
 /** TypeORM writes no WHERE on SQLite's DO UPDATE; add it before RETURNING (or at the end). */

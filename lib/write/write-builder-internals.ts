@@ -17,6 +17,8 @@ export interface OnUpdateInternals {
   columns?: string[]
   conflict?: string | string[]
   overwriteCondition?: WhereClauseInternals[]
+  /** PostgreSQL/SQLite: a partial index's predicate, pasted into `ON CONFLICT (...) WHERE ( ... )`. */
+  indexPredicate?: string
 }
 
 export interface WriteExpressionMapInternals {

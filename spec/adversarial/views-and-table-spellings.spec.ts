@@ -52,6 +52,28 @@ class AdvLedgerScopedTotals {
   @ViewColumn() total!: number
 }
 
+/** A view over the unscoped view: reads the scoped table through it (found transitively). */
+@ViewEntity({
+  name: 'adv_ledger_totals_above',
+  dependsOn: [AdvLedgerTotals],
+  expression: (ds: DataSource) => ds.createQueryBuilder().select('v.orgId', 'orgId').addSelect('v.total', 'total').from(AdvLedgerTotals, 'v').where('v.total > 0'),
+})
+class AdvLedgerTotalsAbove {
+  @ViewColumn() orgId!: number
+  @ViewColumn() total!: number
+}
+
+/** A plain (updatable) unscoped view of the scoped table: an INSERT through it lands in the table. */
+@ViewEntity({
+  name: 'adv_ledger_rows',
+  expression: (ds: DataSource) => ds.createQueryBuilder().select('l.id', 'id').addSelect('l.orgId', 'orgId').addSelect('l.amount', 'amount').from(AdvLedger, 'l'),
+})
+class AdvLedgerRows {
+  @ViewColumn() id!: number
+  @ViewColumn() orgId!: number
+  @ViewColumn() amount!: number
+}
+
 /** A view entity mapped onto the scoped table itself (no expression, not synchronized). */
 @ViewEntity({ name: 'adv_ledger', synchronize: false })
 class AdvLedgerReadModel {
@@ -111,7 +133,7 @@ for (const dialect of testDialects()) {
     describe('an unscoped view over a scoped table', () => {
       let db: TestDataSource
       before(async () => {
-        db = await openTestDataSource(dialect, { entities: [AdvLedger, AdvLedgerTotals, AdvLedgerScopedTotals] })
+        db = await openTestDataSource(dialect, { entities: [AdvLedger, AdvLedgerTotals, AdvLedgerScopedTotals, AdvLedgerTotalsAbove, AdvLedgerRows] })
         await runWithoutTenant(() => db.dataSource.getRepository(AdvLedger).save([{ orgId: A, amount: 10 }, { orgId: B, amount: 900 }, { orgId: B, amount: 99 }]))
       })
       after(() => db.close())
@@ -130,14 +152,47 @@ for (const dialect of testDialects()) {
           () => db.dataSource.manager.count(AdvLedgerTotals),
           () => db.dataSource.createQueryBuilder(AdvLedgerTotals, 'v').getRawMany(),
           () => db.dataSource.createQueryBuilder(AdvLedger, 'l').innerJoin(AdvLedgerTotals, 'v', 'v.orgId = l.orgId').getMany(),
+          () => db.dataSource.getRepository(AdvLedgerTotalsAbove).find(),
+          () => db.dataSource.getRepository(AdvLedgerRows).find(),
+          () => db.dataSource.createQueryBuilder().update(AdvLedgerRows).set({ amount: 0 }).where('id > 0').execute(),
         ]
         for (const read of reads) {
           db.logger.clear()
           const error = await failure(() => runWithTenant(A, read))
           expect(error, String(error)).to.be.instanceOf(UnfilterableQueryError)
-          expect(String(error)).to.match(/AdvLedgerTotals/).and.match(/AdvLedger"/).and.match(/runWithoutTenant/)
+          expect(String(error)).to.match(/AdvLedger(Totals|TotalsAbove|Rows)"/).and.match(/AdvLedger"/).and.match(/runWithoutTenant/)
           expect(db.logger.statements.filter((q) => /adv_ledger/.test(q.sql))).to.deep.equal([])
         }
+      })
+
+      it("a view over that view holds B's totals too, and is found through it (precondition, under the bypass)", async () => {
+        const rows = await runWithoutTenant(() => db.dataSource.getRepository(AdvLedgerTotalsAbove).find())
+        expect(rows.map((r) => Number(r.orgId)).sort()).to.deep.equal([A, B])
+      })
+
+      it('an INSERT through an unscoped view of the scoped table is refused under a tenant and with no context; nothing is written', async () => {
+        const before = await runWithoutTenant(() => db.dataSource.getRepository(AdvLedger).count())
+        for (const insert of [
+          () => runWithTenant(A, () => db.dataSource.createQueryBuilder().insert().into(AdvLedgerRows).values({ orgId: B, amount: 5 }).execute()),
+          () => db.dataSource.createQueryBuilder().insert().into(AdvLedgerRows).values({ orgId: B, amount: 5 }).execute(),
+        ]) {
+          db.logger.clear()
+          const error = await failure(insert)
+          expect(error, String(error)).to.be.instanceOf(Error)
+          expect(error).to.satisfy((e: unknown) => e instanceof UnfilterableQueryError || e instanceof TenantContextMissingError)
+          expect(db.logger.statements.filter((q) => /^\s*INSERT/i.test(q.sql))).to.deep.equal([])
+        }
+        expect(await runWithoutTenant(() => db.dataSource.getRepository(AdvLedger).count())).to.equal(before)
+      })
+
+      it("the view's own definition builder, executed, is filtered like any builder (fails closed with no context)", async () => {
+        const expression = db.dataSource.getMetadata(AdvLedgerRows).expression as (ds: DataSource) => { getRawMany(): Promise<unknown[]> }
+        db.logger.clear()
+        const error = await failure(() => expression(db.dataSource).getRawMany())
+        expect(error, String(error)).to.be.instanceOf(TenantContextMissingError)
+        expect(db.logger.statements.filter((q) => /adv_ledger/.test(q.sql))).to.deep.equal([])
+        const rows = await runWithTenant(A, () => expression(db.dataSource).getRawMany())
+        expect(rows).to.have.length(1)
       })
 
       it('fails closed with no tenant in context', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { Column, Entity, JoinTable, ManyToMany, ManyToOne, PrimaryGeneratedColumn } from 'typeorm'
-import { runWithTenant, runWithoutTenant, TenantContextMissingError, TenantScoped, UnfilterableQueryError } from '../../lib'
+import { CrossTenantWriteError, runWithTenant, runWithoutTenant, TenantContextMissingError, TenantScoped, UnfilterableQueryError } from '../../lib'
 import { describeEachDialect } from '../support/test-database'
 import { expectRefused, rawRows } from './write-helpers'
 
@@ -39,6 +39,16 @@ class UwBoard {
   @Column({ type: 'int', nullable: true }) pinnedTicketId!: number | null
 }
 
+/** A setting whose code is unique across tenants (a global natural key): upserts conflict on it. */
+@Entity('uw_setting')
+@TenantScoped('organizationId')
+class UwSetting {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() organizationId!: number
+  @Column({ unique: true }) code!: string
+  @Column() value!: string
+}
+
 /** A table only the bypass case clears. */
 @Entity('uw_scratch')
 @TenantScoped('organizationId')
@@ -47,7 +57,7 @@ class UwScratch {
   @Column() organizationId!: number
 }
 
-describeEachDialect('Writes outside the filtered builders: clear(), junction updates, unscoped foreign keys', { entities: [UwTag, UwTicket, UwBoard, UwScratch] }, (db) => {
+describeEachDialect('Writes outside the filtered builders: clear(), junction updates, unscoped foreign keys', { entities: [UwTag, UwTicket, UwBoard, UwScratch, UwSetting] }, (db) => {
   let aTicket: UwTicket
   let bTicket: UwTicket
   let aTag: UwTag
@@ -105,6 +115,25 @@ describeEachDialect('Writes outside the filtered builders: clear(), junction upd
       await runWithoutTenant(() => db().dataSource.getRepository(UwScratch).save([{ organizationId: A }, { organizationId: B }]))
       await runWithoutTenant(() => db().dataSource.getRepository(UwScratch).clear())
       expect(await rawRows(db().dataSource, 'uw_scratch')).to.deep.equal([])
+    })
+
+    it('with { cascade: true } (TRUNCATE ... CASCADE reaches scoped tables) is refused under a tenant even for an unscoped entity', async () => {
+      // 1.x: clear(target, { cascade }); 0.3 has no such option (TypeORM ignores it) but the plugin refuses it alike
+      const clearCascade = (target: Function) => {
+        const manager = db().dataSource.manager
+        return (manager.clear as (this: typeof manager, t: Function, o: object) => Promise<void>).call(manager, target, { cascade: true })
+      }
+      for (const clear of [() => clearCascade(UwBoard), () => clearCascade(UwTicket)]) {
+        db().logger.clear()
+        let error: unknown
+        await runWithTenant(A, clear).catch((e: unknown) => (error = e))
+        expect(error, String(error)).to.be.instanceOf(UnfilterableQueryError)
+        expect(db().logger.statements.filter((q) => /TRUNCATE|DELETE/i.test(q.sql))).to.deep.equal([])
+      }
+      let missing: unknown
+      await clearCascade(UwBoard).catch((e: unknown) => (missing = e))
+      expect(missing, String(missing)).to.be.instanceOf(TenantContextMissingError)
+      expect(await snapshot()).to.equal(before)
     })
 
     it('of an unscoped entity is untouched by the plugin', async () => {
@@ -175,6 +204,48 @@ describeEachDialect('Writes outside the filtered builders: clear(), junction upd
         ['wall', own.id],
         ['admin', bTicket.id],
       ])
+    })
+  })
+
+  describe("an upsert's raw texts (overwriteCondition, indexPredicate) cannot escape the tenant condition", () => {
+    const settings = () => db().dataSource.getRepository(UwSetting)
+    const rows = () => rawRows(db().dataSource, 'uw_setting')
+    beforeEach(async () => {
+      await runWithoutTenant(async () => {
+        await settings().createQueryBuilder().delete().execute()
+        await settings().save({ organizationId: B, code: 'b-webhook', value: 'https://b.example/hook' })
+      })
+    })
+    const attempts: Array<[string, () => Promise<unknown>]> = [
+      [
+        'an overwriteCondition closing its parentheses',
+        () =>
+          settings().createQueryBuilder().insert().values({ code: 'b-webhook', value: 'https://attacker/1' })
+            .orUpdate(['value'], ['code'], { overwriteCondition: { where: '1=1) OR (1=1' } } as never).execute(),
+      ],
+      [
+        'an indexPredicate closing its parentheses',
+        () =>
+          settings().createQueryBuilder().insert().values({ code: 'b-webhook', value: 'https://attacker/2' })
+            .orUpdate(['value'], ['code'], { indexPredicate: '"code" IS NOT NULL) DO UPDATE SET "value" = EXCLUDED."value" --' } as never).execute(),
+      ],
+    ]
+    for (const [name, attempt] of attempts) {
+      it(`${name}: refused before any SQL, B's row unchanged`, async function () {
+        if (db().dialect.upsert !== 'on-conflict') this.skip() // MySQL/MariaDB: no such clauses (and upserts there are keyed by tenant)
+        const before = JSON.stringify(await rows())
+        expect(before).to.include('b.example')
+        await expectRefused(db().logger, () => runWithTenant(A, attempt), UnfilterableQueryError)
+        expect(JSON.stringify(await rows())).to.equal(before)
+      })
+    }
+
+    it('a plain orUpdate on the global key leaves B\'s row alone (control: the tenant condition on DO UPDATE)', async function () {
+      if (db().dialect.upsert !== 'on-conflict') this.skip()
+      const before = JSON.stringify(await rows())
+      const outcome = await runWithTenant(A, () => settings().createQueryBuilder().insert().values({ code: 'b-webhook', value: 'https://attacker/3' }).orUpdate(['value'], ['code']).execute()).catch((e: unknown) => e)
+      expect(outcome instanceof CrossTenantWriteError || !(outcome instanceof Error), String(outcome)).to.equal(true)
+      expect(JSON.stringify(await rows())).to.equal(before)
     })
   })
 })
