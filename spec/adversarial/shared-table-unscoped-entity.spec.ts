@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { ChildEntity, Column, Entity, PrimaryGeneratedColumn, TableInheritance } from 'typeorm'
 import { installTenancy, runWithTenant, runWithoutTenant, TenancyConfigurationError, TenantScoped } from '../../lib'
 import { tenancyOptions } from '../support/test-store'
-import { openTestDataSource, testDialects, type TestDataSource, type TestDialect } from '../support/test-database'
+import { initializeError, openTestDataSource, testDialects } from '../support/test-database'
 import { A, B } from './adversarial-model'
 
 /**
@@ -53,18 +53,6 @@ class AdvParty {
 @TenantScoped('orgId')
 class AdvCustomer extends AdvParty {}
 
-/** Opens a DataSource with `entities` and returns the error initialize() (with installTenancy) threw. */
-async function refusal(dialect: TestDialect, entities: Function[]): Promise<unknown> {
-  let db: TestDataSource | undefined
-  try {
-    db = await openTestDataSource(dialect, { entities })
-  } catch (error) {
-    return error
-  }
-  await db.close()
-  return undefined
-}
-
 for (const dialect of testDialects()) {
   describe(`adversarial: an unscoped entity on the table of a scoped one [${dialect.name}]`, function () {
     this.timeout(60_000)
@@ -81,13 +69,13 @@ for (const dialect of testDialects()) {
     })
 
     it('a read model on the same table is refused at initialize() with TenancyConfigurationError naming both entities', async () => {
-      const error = await refusal(dialect, [AdvInvoice, AdvInvoiceTotal])
+      const error = await initializeError(dialect, [AdvInvoice, AdvInvoiceTotal])
       expect(error, String(error)).to.be.instanceOf(TenancyConfigurationError)
       expect(String(error)).to.match(/AdvInvoice"/).and.match(/AdvInvoiceTotal/).and.match(/adv_invoice/)
     })
 
     it('the unscoped parent of a scoped single-table child is refused, and the message says to decorate the parent', async () => {
-      const error = await refusal(dialect, [AdvParty, AdvCustomer])
+      const error = await initializeError(dialect, [AdvParty, AdvCustomer])
       expect(error, String(error)).to.be.instanceOf(TenancyConfigurationError)
       expect(String(error)).to.match(/AdvParty/).and.match(/AdvCustomer/).and.match(/parent/)
     })

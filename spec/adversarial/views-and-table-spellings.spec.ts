@@ -8,7 +8,7 @@ import {
   TenantScoped,
   UnfilterableQueryError,
 } from '../../lib'
-import { openTestDataSource, testDialects, type TestDataSource, type TestDialect } from '../support/test-database'
+import { initializeError, openTestDataSource, testDialects, type TestDataSource, type TestDialect } from '../support/test-database'
 import { A, B } from './adversarial-model'
 
 /**
@@ -93,17 +93,6 @@ function qualifiedReadModel(dialect: TestDialect): Function {
   return AdvLedgerQualified
 }
 
-async function refusal(dialect: TestDialect, entities: Function[]): Promise<unknown> {
-  let db: TestDataSource | undefined
-  try {
-    db = await openTestDataSource(dialect, { entities })
-  } catch (error) {
-    return error
-  }
-  await db.close()
-  return undefined
-}
-
 async function failure(fn: () => Promise<unknown>): Promise<unknown> {
   try {
     await fn()
@@ -119,13 +108,13 @@ for (const dialect of testDialects()) {
 
     it('an unscoped entity naming the scoped table with its schema or database is refused at initialize()', async function () {
       if (dialect.name === 'sqlite') this.skip() // no schema or database prefix on SQLite
-      const error = await refusal(dialect, [AdvLedger, qualifiedReadModel(dialect)])
+      const error = await initializeError(dialect, [AdvLedger, qualifiedReadModel(dialect)])
       expect(error, String(error)).to.be.instanceOf(TenancyConfigurationError)
       expect(String(error)).to.match(/AdvLedger"/).and.match(/AdvLedgerQualified/)
     })
 
     it('an unscoped view entity named like the scoped table is refused at initialize()', async () => {
-      const error = await refusal(dialect, [AdvLedger, AdvLedgerReadModel])
+      const error = await initializeError(dialect, [AdvLedger, AdvLedgerReadModel])
       expect(error, String(error)).to.be.instanceOf(TenancyConfigurationError)
       expect(String(error)).to.match(/AdvLedgerReadModel/)
     })

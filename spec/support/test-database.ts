@@ -225,6 +225,21 @@ export async function openTestDataSource(dialect: TestDialect, options: OpenOpti
 }
 
 /**
+ * The error `initialize()` (with installTenancy) throws for a DataSource with `entities` on `dialect`, or
+ * `undefined` when it opens (it is closed again). For specs of configurations the plugin must refuse.
+ */
+export async function initializeError(dialect: TestDialect, entities: Function[]): Promise<unknown> {
+  let db: TestDataSource | undefined
+  try {
+    db = await openTestDataSource(dialect, { entities })
+  } catch (error) {
+    return error
+  }
+  await db.close()
+  return undefined
+}
+
+/**
  * Declares a mocha suite once per selected dialect, with a fresh DataSource for the whole suite.
  *
  * ```ts
