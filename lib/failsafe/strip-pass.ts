@@ -7,6 +7,8 @@ import type { LeakEvent } from './leak-event'
 import type { PlannedRelation, StripModel } from './strip-model'
 import { KEEP, tenantVerdict } from './tenant-verdict'
 
+const NONE: readonly never[] = Object.freeze([])
+
 /** An entity that lost rows of a relation to the failsafe. */
 export interface StrippedRelation {
   readonly owner: object
@@ -22,9 +24,10 @@ export interface StrippedRelation {
  * Cycles are walked once. Rows with no tenant value loaded (a partial select) are kept.
  */
 export class StripPass {
-  readonly events: LeakEvent[] = []
-  readonly stripped: StrippedRelation[] = []
-  private readonly visited = new Set<object>()
+  // allocated on first use: a pass over rows of the tenant (the common case) allocates nothing but itself
+  private found: LeakEvent[] | undefined
+  private owners: StrippedRelation[] | undefined
+  private visited: Set<object> | undefined
   private guards: Map<PlannedRelation, RelationArrayGuard> | undefined
   /** Set by `FailsafeRuntime.report`: a reported pass takes no more rows. */
   reported = false
@@ -35,6 +38,24 @@ export class StripPass {
     /** True for a pass run with no tenant in context: any scoped row found is an error, not a leak. */
     readonly failClosed = false,
   ) {}
+
+  private leaked(event: LeakEvent): void {
+    ;(this.found ??= []).push(event)
+  }
+
+  private lost(stripped: StrippedRelation): void {
+    ;(this.owners ??= []).push(stripped)
+  }
+
+  /** The rows of other tenants the pass removed, as reported. */
+  get events(): readonly LeakEvent[] {
+    return this.found ?? NONE
+  }
+
+  /** The entities that lost rows, and through which relations. */
+  get stripped(): readonly StrippedRelation[] {
+    return this.owners ?? NONE
+  }
 
   /**
    * Filters the root rows of a query of `metadata` and walks what remains (unless `walk` is false: the load
@@ -55,7 +76,7 @@ export class StripPass {
           continue
         }
         kept ??= rows.slice(0, i)
-        this.events.push(this.event(rowScope!, row as object, found, null, path))
+        this.leaked(this.event(rowScope!, row as object, found, null, path))
       }
     }
     const result = kept ?? rows
@@ -82,11 +103,11 @@ export class StripPass {
         if (typeof row !== 'object' || row === null) return true
         const found = tenantVerdict(scope, row, this.tenantId)
         if (found === KEEP) return true
-        this.events.push(this.event(scope, row, found, planned.label, path))
+        this.leaked(this.event(scope, row, found, planned.label, path))
         return false
       })
       if (kept.length !== rows.length) {
-        for (const owner of owners) if (typeof owner === 'object' && owner !== null) this.stripped.push({ owner, relation })
+        for (const owner of owners) if (typeof owner === 'object' && owner !== null) this.lost({ owner, relation })
       }
       if (planned.collection) kept = FilteredRelationArray.adopt(kept, this.guard(planned, scope))
     }
@@ -111,8 +132,9 @@ export class StripPass {
       if (value === undefined || value === null || typeof value !== 'object') continue
       // only an entity with a loaded relation can be part of a cycle: leaves are not remembered
       if (!entered) {
-        if (this.visited.has(entity)) return
-        this.visited.add(entity)
+        const visited = (this.visited ??= new Set())
+        if (visited.has(entity)) return
+        visited.add(entity)
         entered = true
       }
       const childPath = `${path}.${planned.relation.propertyPath}`
@@ -180,9 +202,9 @@ export class StripPass {
         continue
       }
       kept ??= rows.slice(0, i)
-      this.events.push(this.event(scope, row, found, planned.label, path))
+      this.leaked(this.event(scope, row, found, planned.label, path))
     }
-    if (kept !== undefined) this.stripped.push({ owner, relation: planned.relation })
+    if (kept !== undefined) this.lost({ owner, relation: planned.relation })
     if (!planned.collection) {
       if (kept !== undefined) writeRelation(planned.relation, owner, kept)
       return kept ?? rows
@@ -202,11 +224,11 @@ export class StripPass {
       if (scope === undefined) return true
       const found = tenantVerdict(scope, row, this.tenantId)
       if (found === KEEP) return true
-      this.events.push(this.event(scope, row, found, planned.label, path))
+      this.leaked(this.event(scope, row, found, planned.label, path))
       return false
     })
     if (kept.length === rows.length) return rows
-    this.stripped.push({ owner, relation: planned.relation })
+    this.lost({ owner, relation: planned.relation })
     writeRelation(planned.relation, owner, kept)
     return kept
   }
@@ -215,8 +237,8 @@ export class StripPass {
   private filterSingle(owner: object, planned: PlannedRelation, scope: ScopedEntity, row: object, path: string): boolean {
     const found = tenantVerdict(scope, row, this.tenantId)
     if (found === KEEP) return true
-    this.events.push(this.event(scope, row, found, planned.label, path))
-    this.stripped.push({ owner, relation: planned.relation })
+    this.leaked(this.event(scope, row, found, planned.label, path))
+    this.lost({ owner, relation: planned.relation })
     writeRelation(planned.relation, owner, undefined)
     return false
   }
