@@ -43,7 +43,7 @@ export function refuseUnprotected(dataSource: object | undefined, metadata: Enti
 
 function scopedName(metadata: EntityMetadata): string | null {
   if (findTenantScopedDeclaration(metadata.target)) return metadata.name
-  if (metadata.tableType === 'junction') {
+  if (metadata.tableType === 'junction' || metadata.tableType === 'closure-junction') {
     for (const foreignKey of metadata.foreignKeys) {
       const end = foreignKey.referencedEntityMetadata
       if (findTenantScopedDeclaration(end.target)) return end.name

@@ -69,7 +69,8 @@ export function resolveScopedJunction(
   metadata: EntityMetadata,
   scopeOf: (target: EntityMetadata) => ScopedEntity | undefined,
 ): ScopedJunction | undefined {
-  if (metadata.tableType !== 'junction') return undefined
+  // a many-to-many junction, or a closure table (ancestor and descendant both rows of the tree entity)
+  if (metadata.tableType !== 'junction' && metadata.tableType !== 'closure-junction') return undefined
   const ends: ScopedJunctionEnd[] = []
   for (const foreignKey of metadata.foreignKeys) {
     const target = scopeOf(foreignKey.referencedEntityMetadata)

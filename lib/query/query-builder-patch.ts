@@ -81,11 +81,14 @@ export function patchQueryBuilders(): void {
       }
       if (!runtime.queryFilter) continue
       firstScoped ??= scope.name
-      const prefix = map.aliasNamePrefixingEnabled
-        ? this.escape(alias.name) + '.'
-        : scope.kind === 'junction'
-          ? this.getTableName(alias.metadata.tablePath) + '.'
-          : ''
+      // a junction's EXISTS needs a qualified column: the alias where the FROM names one (every SELECT does, also
+      // a subquery built with prefixing off, as TypeORM's closure-table DELETE does), else the table
+      const prefix =
+        map.aliasNamePrefixingEnabled || (scope.kind === 'junction' && this instanceof SelectQueryBuilder)
+          ? this.escape(alias.name) + '.'
+          : scope.kind === 'junction'
+            ? this.getTableName(alias.metadata.tablePath) + '.'
+            : ''
       const predicate = tenantPredicate(this, scope, prefix)
       condition = condition === '' ? predicate : `${condition} AND ${predicate}`
     }

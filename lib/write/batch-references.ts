@@ -17,9 +17,11 @@ import { referenceTenant } from './write-tenant'
  * checked when the referencing row's builder runs, after those rows are written.
  */
 export async function checkBatchReferences(runtime: TenancyRuntime, executor: SubjectExecutorInternals): Promise<VerifiedReferences> {
-  const verified = new VerifiedReferences(insertedRows(executor.allSubjects))
+  const verified = new VerifiedReferences(runtime, insertedRows(executor.allSubjects))
   const byEntity = new Map<string, Reference[]>()
   for (const subject of executor.allSubjects) {
+    const moved = movedClosureNode(runtime, subject)
+    if (moved !== undefined) byEntity.set(subject.metadata.name, [...(byEntity.get(subject.metadata.name) ?? []), moved])
     if (subject.entity === undefined || runtime.scopeOf(subject.metadata)?.kind === 'junction') continue
     if (referenceTenant(runtime, subject.metadata) === undefined) continue
     let references: Reference[]
@@ -37,6 +39,20 @@ export async function checkBatchReferences(runtime: TenancyRuntime, executor: Su
     await assertReferencesOwned(runtime, executor.queryRunner, entity, merge(references), verified)
   }
   return verified
+}
+
+/**
+ * A node of a scoped closure-table tree that the batch moves (an update subject, often only an id put in a loaded
+ * node's `children`): TypeORM rewrites the closure table for it with raw SQL before the node's own (filtered)
+ * UPDATE, so the node itself must be a row of the current tenant, checked like a reference.
+ */
+function movedClosureNode(runtime: TenancyRuntime, subject: SubjectInternals): Reference | undefined {
+  const metadata = subject.metadata
+  if (!subject.mustBeUpdated || metadata.treeType !== 'closure-table' || subject.identifier === undefined) return undefined
+  if (runtime.entityScopeOf(metadata) === undefined || referenceTenant(runtime, metadata) === undefined) return undefined
+  const columns = metadata.primaryColumns
+  const identifier = subject.identifier
+  return { target: metadata, columns, values: [columns.map((c) => c.getEntityValue(identifier) as unknown)], via: `a ${metadata.name} tree node moved to another parent` }
 }
 
 /** The relation's foreign key is written by this update (through the relation or its join column). */

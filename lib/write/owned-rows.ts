@@ -3,7 +3,9 @@ import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata'
 import type { RelationMetadata } from 'typeorm/metadata/RelationMetadata'
 import type { TenancyRuntime } from '../install/tenancy-runtime'
+import type { TenantContext } from '../context/tenant-context'
 import { CrossTenantWriteError } from '../errors'
+import { sameTenant } from '../tenant-id'
 
 /** A reference from a written row to rows of a scoped entity: the referenced columns and their values. */
 export interface Reference {
@@ -29,7 +31,10 @@ export async function assertReferencesOwned(
   batch?: VerifiedReferences,
 ): Promise<void> {
   for (const reference of references) assertPlainValues(writtenEntity, reference)
-  const verified = batch ?? (queryRunner === undefined ? undefined : batches.get(queryRunner))
+  // a batch verified its references for the tenant it ran under: a write nested under another tenant (a listener
+  // calling runWithTenant) on the same query runner must check its own
+  const running = batch ?? (queryRunner === undefined ? undefined : batches.get(queryRunner))
+  const verified = running !== undefined && running.isFor(runtime.store.get()) ? running : undefined
   // one query at a time on the writer's connection: never two queries in flight on one pg client
   for (const reference of references) {
     const unique = new Map<string, readonly unknown[]>()
@@ -55,11 +60,24 @@ export async function assertReferencesOwned(
  * the batch then runs (TypeORM runs update subjects in parallel) skip them instead of querying again.
  */
 export class VerifiedReferences extends Map<EntityMetadata, Set<string>> {
+  /** The context the batch was checked under (the references are the rows *this* tenant can load). */
+  private readonly context: TenantContext | undefined
+
   constructor(
+    runtime: TenancyRuntime,
     /** Rows the batch itself inserts, by entity: not in the database yet, so checked when their builder runs. */
     private readonly pending: ReadonlyMap<EntityMetadata, readonly object[]> = new Map(),
   ) {
     super()
+    this.context = runtime.store.get()
+  }
+
+  /** True when `context` is the one the batch was verified under (the same tenant, or both a bypass). */
+  isFor(context: TenantContext | undefined): boolean {
+    const own = this.context
+    if (own === undefined || context === undefined) return false
+    if (own.kind === 'bypass' || context.kind === 'bypass') return own.kind === context.kind
+    return sameTenant(own.tenantId, context.tenantId)
   }
 
   /** A reference to a row the batch inserts: left to the check at the referencing builder's execution. */

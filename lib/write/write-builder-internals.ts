@@ -64,6 +64,8 @@ export interface SubjectInternals {
   readonly mustBeRecovered?: boolean
   readonly diffColumns: ReadonlyArray<{ readonly databaseName: string }>
   readonly diffRelations?: readonly RelationMetadata[]
+  /** The primary key of the row the subject stands for (set for an existing row, even with no entity loaded). */
+  readonly identifier?: object
 }
 
 export interface SubjectExecutorInternals {

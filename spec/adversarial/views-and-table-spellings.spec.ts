@@ -8,6 +8,10 @@ import {
   TenantScoped,
   UnfilterableQueryError,
 } from '../../lib'
+import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
+import type { Scope } from '../../lib/metadata/scoped-entity'
+import { tableNameKey } from '../../lib/metadata/scoped-table-names'
+import { scopedTableReadByView } from '../../lib/metadata/scoped-view'
 import { initializeError, openTestDataSource, testDialects, type TestDataSource, type TestDialect } from '../support/test-database'
 import { A, B } from './adversarial-model'
 
@@ -201,3 +205,28 @@ for (const dialect of testDialects()) {
     })
   })
 }
+
+describe('adversarial: the view scan finds a scoped table however the expression spells it', () => {
+  const scope = { kind: 'entity', name: 'AdvLedger' } as unknown as Scope
+  const lookup = (name: string): Scope | undefined => (tableNameKey(name) === 'adv_ledger' ? scope : undefined)
+  const view = (expression: string) => ({ expression, name: 'V' }) as unknown as EntityMetadata
+  const bypass = <R>(fn: () => R): R => fn()
+  const spellings: Array<[string, string]> = [
+    ['a plain name', 'SELECT l.id FROM adv_ledger l'],
+    ['a schema-qualified quoted name', 'SELECT l.id FROM "tenancy_x"."adv_ledger" l'],
+    ['a PostgreSQL U& identifier', 'SELECT l.id FROM "tenancy_x".U&"adv\\005fledger" l'],
+    ['a PostgreSQL U& identifier with UESCAPE', "SELECT l.id FROM U&\"adv!005fledger\" UESCAPE '!' l"],
+    ['SQL inside a string literal a function runs', "SELECT * FROM xmltable('/row' PASSING query_to_xml('select id from adv_ledger', true, false, '') COLUMNS id int)"],
+    ['a MySQL executable comment', 'SELECT l.id FROM /*! adv_ledger */ l'],
+    ['a MySQL backslash-escaped literal before the name', "SELECT 'x\\'' AS pad, l.id FROM adv_ledger l WHERE 'a' <> 'b\\''"],
+    ['backticks', 'SELECT l.id FROM `adv_ledger` l'],
+  ]
+  for (const [name, expression] of spellings) {
+    it(name, () => {
+      expect(scopedTableReadByView(view(expression), lookup, bypass)).to.equal(scope)
+    })
+  }
+  it('a view over other tables only is not flagged', () => {
+    expect(scopedTableReadByView(view("SELECT n.id, 'ledger' AS kind FROM newsfeed n"), lookup, bypass)).to.equal(undefined)
+  })
+})
