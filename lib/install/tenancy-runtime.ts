@@ -104,8 +104,9 @@ export class TenancyRuntime {
 
   /**
    * The scope of a scoped table that an unscoped `@ViewEntity` reads (its expression names the table, or a view
-   * that does, transitively), or `undefined`. Such a view holds every tenant's rows and has no tenant column to filter on: the read filter
-   * refuses it under a tenant and with no context, and lets it through only under `runWithoutTenant`.
+   * that does, transitively), or `undefined`. Such a view holds every tenant's rows and has no tenant column to
+   * filter on: the read filter and the insert guard refuse it under a tenant and with no context, and let it
+   * through only under `runWithoutTenant`.
    */
   scopedTableOfView(metadata: EntityMetadata): Scope | undefined {
     return this.views.size === 0 ? undefined : this.views.get(metadata)
