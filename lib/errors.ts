@@ -81,7 +81,7 @@ export class InvalidTenantIdError extends TenancyError {
 
   static forColumn(value: unknown, entity: string, column: string, expected: string): InvalidTenantIdError {
     return new InvalidTenantIdError(
-      `The tenant id ${describe(value)} cannot be compared with ${entity}.${column}, a ${expected} column. ` +
+      `The tenant id ${describe(value)} cannot be compared with ${entity}.${column}, ${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected} column. ` +
         `Pass runWithTenant() an id of the column's type.`,
       value,
     )

@@ -48,7 +48,8 @@ export function currentTenantContext(): TenantContext | undefined {
   return defaultStore.get()
 }
 
-function enter<R>(context: TenantContext, fn: () => R): R {
+/** Runs `fn` with `context` in every active store (what runWithTenant and runWithoutTenant do). Internal. */
+export function enter<R>(context: TenantContext, fn: () => R): R {
   const stores = activeStores()
   if (stores.length === 1) return stores[0]!.run(context, fn)
   let next: () => R = fn

@@ -6,6 +6,7 @@ import { scopeResultCache } from '../cache/scoped-result-cache'
 import { guardLazyRelationCaches } from '../query/lazy-relation-cache'
 import { patchQueryBuilders } from '../query/query-builder-patch'
 import { markViewDefinitions } from '../query/view-definition'
+import { patchStreamContext } from '../query/stream-context'
 import { patchWriteBuilders } from '../write/patch-write-builders'
 import { probeWriteGuard } from '../write/probe-write-guard'
 import { attachFailsafeSubscriber, installFailsafe } from '../failsafe/install-failsafe'
@@ -91,6 +92,7 @@ export function installTenancy(dataSource: DataSource, options: TenancyOptions =
   }
   assertTypeormShape(dataSource)
   patchQueryBuilders()
+  patchStreamContext()
   patchWriteBuilders()
   if ('queryFilter' in options) throw TenancyConfigurationError.renamedOption('queryFilter', 'unsafeDisableQueryFilter')
   if (options.unsafeDisableQueryFilter !== undefined && typeof options.unsafeDisableQueryFilter !== 'boolean') {

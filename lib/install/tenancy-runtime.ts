@@ -131,10 +131,15 @@ function assertComparable(id: TenantId, scope: ScopedEntity): void {
   if (scope.numeric && typeof id === 'string' && !NUMERIC.test(id)) {
     throw InvalidTenantIdError.forColumn(id, scope.name, scope.column.propertyPath, 'numeric')
   }
+  // an integer column: MySQL/MariaDB would round '2.4' or 1.6 to another tenant's id when stamping an insert
+  if (scope.integer && (typeof id === 'string' ? !INTEGER.test(id) : typeof id === 'number' && !Number.isSafeInteger(id))) {
+    throw InvalidTenantIdError.forColumn(id, scope.name, scope.column.propertyPath, 'integer')
+  }
   if (scope.uuid && (typeof id !== 'string' || !UUID.test(id))) {
     throw InvalidTenantIdError.forColumn(id, scope.name, scope.column.propertyPath, 'uuid')
   }
 }
 
 const NUMERIC = /^-?\d+(\.\d+)?$/
+const INTEGER = /^-?\d+$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

@@ -12,6 +12,8 @@ export interface ScopedEntity {
   readonly shared: boolean
   /** The tenant column holds numbers: a string tenant id must be numeric. */
   readonly numeric: boolean
+  /** The tenant column holds integers (`number` maps to an integer column): a tenant id must be an integer. */
+  readonly integer: boolean
   /** The tenant column is a `uuid` column: a tenant id must be a UUID. */
   readonly uuid: boolean
 }
@@ -36,6 +38,7 @@ export interface ScopedJunction {
 
 export type Scope = ScopedEntity | ScopedJunction
 
+const INTEGER_TYPES = new Set<unknown>([Number, 'int', 'int2', 'int4', 'int8', 'integer', 'tinyint', 'smallint', 'mediumint', 'bigint'])
 const NUMERIC_TYPES = new Set<unknown>([
   Number, 'int', 'int2', 'int4', 'int8', 'integer', 'tinyint', 'smallint', 'mediumint', 'bigint',
   'float', 'float4', 'float8', 'double', 'double precision', 'real', 'decimal', 'numeric', 'dec',
@@ -60,6 +63,7 @@ export function resolveScopedEntity(metadata: EntityMetadata): ScopedEntity | un
     column,
     shared: declaration.shared,
     numeric: NUMERIC_TYPES.has(column.type),
+    integer: INTEGER_TYPES.has(column.type),
     uuid: column.type === 'uuid',
   })
 }

@@ -66,4 +66,27 @@ describeEachDialect('adversarial: tenant ids in a non-canonical spelling', { ent
   it("'01' on an integer column", async () => {
     await expectRefusedOrOwnRows(() => runWithTenant('01', () => db().dataSource.getRepository(AdvCounter).find()))
   })
+
+  // FIXED (fifth adversarial round): MySQL/MariaDB rounds a non-integer id for an integer column when it stamps an
+  // insert ('2.4' and 1.6 became tenant 2, 1e-7 tenant 1) while the read filter matched nothing: another tenant's
+  // rows were created. A non-integer id on an integer tenant column is now refused before any SQL.
+  for (const id of ['2.4', 1.6, 1e-7, '1.0']) {
+    it(`${JSON.stringify(id)} on an integer column is refused for reads and writes before any SQL; nothing is written`, async () => {
+      const before = await runWithoutTenant(() => db().dataSource.getRepository(AdvCounter).count())
+      const attempts: Array<() => Promise<unknown>> = [
+        () => db().dataSource.getRepository(AdvCounter).save({ item: `by ${String(id)}` }),
+        () => db().dataSource.getRepository(AdvCounter).insert({ item: `by ${String(id)}` }),
+        () => db().dataSource.getRepository(AdvCounter).find(),
+      ]
+      for (const write of attempts) {
+        db().logger.clear()
+        let error: unknown
+        await runWithTenant(id, write).catch((e: unknown) => (error = e))
+        expect(error, String(error)).to.be.instanceOf(InvalidTenantIdError)
+        expect(String(error)).to.match(/an integer column/)
+        expect(db().logger.statements.filter((q) => /adv_counter/.test(q.sql))).to.deep.equal([])
+      }
+      expect(await runWithoutTenant(() => db().dataSource.getRepository(AdvCounter).count())).to.equal(before)
+    })
+  }
 })

@@ -1,0 +1,78 @@
+import { expect } from 'chai'
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm'
+import { currentTenant, runWithTenant, runWithoutTenant, TenantScoped } from '../../lib'
+import { describeEachDialect } from '../support/test-database'
+
+/**
+ * FIXED (fifth adversarial round, HIGH): the drivers emit a `qb.stream()`'s events from their socket's callbacks,
+ * and a pooled socket carries the async context of the request that made the pool open it. A listener of tenant
+ * B's stream that queried (`stream.on('data', () => comments.find())`) ran as tenant A, read A's rows and stamped
+ * its inserts with A. The stream's listeners now run as the tenant that opened it.
+ */
+const A = 1
+const B = 2
+
+@Entity('sc_ticket')
+@TenantScoped('organizationId')
+class ScTicket {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() organizationId!: number
+  @Column() title!: string
+}
+
+@Entity('sc_comment')
+@TenantScoped('organizationId')
+class ScComment {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() organizationId!: number
+  @Column() body!: string
+}
+
+describeEachDialect('a stream\'s listeners run as the tenant that opened it', { entities: [ScTicket, ScComment], extra: { poolSize: 2 } as never }, (db) => {
+  const ds = () => db().dataSource
+
+  before(async function () {
+    if (!db().dialect.streams) this.skip() // TypeORM has no stream() on SQLite
+    await runWithoutTenant(async () => {
+      await ds().getRepository(ScComment).save([{ organizationId: A, body: 'A secret' }, { organizationId: B, body: 'B own' }])
+      await ds().getRepository(ScTicket).save([{ organizationId: B, title: 'B1' }, { organizationId: B, title: 'B2' }])
+    })
+  })
+
+  it("tenant A's comment exists (precondition), and the pool's connections were opened during tenant A's requests", async () => {
+    expect((await runWithoutTenant(() => ds().getRepository(ScComment).find())).map((c) => c.body).sort()).to.deep.equal(['A secret', 'B own'])
+    await Promise.all([0, 1].map(() => runWithTenant(A, () => ds().getRepository(ScComment).count())))
+  })
+
+  for (const round of [1, 2]) {
+    it(`round ${round}: B's listener sees tenant B, reads only B's rows and writes as B`, async () => {
+      const seen: unknown[] = []
+      const read: string[][] = []
+      await runWithTenant(B, async () => {
+        const stream = await ds().getRepository(ScTicket).createQueryBuilder('t').stream()
+        const jobs: Array<Promise<unknown>> = []
+        await new Promise<void>((resolve, reject) => {
+          stream.on('data', () => {
+            seen.push(currentTenant())
+            jobs.push(ds().getRepository(ScComment).find().then((rows) => read.push(rows.map((c) => c.body).sort())))
+          })
+          stream.on('end', () => resolve())
+          stream.on('error', reject)
+        })
+        await Promise.all(jobs)
+        const written = await new Promise<ScComment>((resolve, reject) => {
+          void ds().getRepository(ScTicket).createQueryBuilder('t').limit(1).stream().then((s) => {
+            s.on('data', () => void ds().getRepository(ScComment).save({ body: `written in round ${round}` }).then(resolve, reject))
+            s.on('error', reject)
+          }, reject)
+        })
+        expect(written.organizationId).to.equal(B)
+      })
+      expect(seen).to.deep.equal([B, B])
+      const visible = round === 1 ? ['B own'] : ['B own', 'written in round 1']
+      expect(read).to.deep.equal([visible, visible])
+      const byTenant = await runWithoutTenant(() => ds().getRepository(ScComment).findBy({ body: `written in round ${round}` }))
+      expect(byTenant.map((c) => c.organizationId)).to.deep.equal([B])
+    })
+  }
+})
