@@ -241,6 +241,17 @@ export class UnfilterableQueryError extends TenancyError {
     )
   }
 
+  /** A DELETE of the unscoped `entity` under a tenant, which `referrer`'s cascading foreign key would follow. */
+  static cascadingDelete(entity: string, referrer: string): UnfilterableQueryError {
+    return new UnfilterableQueryError(
+      `A delete of "${entity}" (not @TenantScoped) under a tenant would make the database follow the ON DELETE ` +
+        `CASCADE / SET NULL foreign key of "${referrer}" and delete or unlink every tenant's rows that reference it, so it ` +
+        `is refused; nothing was sent. Delete shared rows in a deliberate cross-tenant job inside runWithoutTenant(() => ...), ` +
+        `or remove the tenant's own references first.`,
+      referrer,
+    )
+  }
+
   /** `clear()` (TRUNCATE) of a scoped entity's table under a tenant. */
   static clearOfScopedEntity(entity: string): UnfilterableQueryError {
     return new UnfilterableQueryError(

@@ -49,6 +49,22 @@ class UwSetting {
   @Column() value!: string
 }
 
+/** A shared row that scoped rows of every tenant reference with ON DELETE CASCADE. */
+@Entity('uw_shared')
+class UwShared {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() name!: string
+}
+
+@Entity('uw_shared_use')
+@TenantScoped('organizationId')
+class UwSharedUse {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() organizationId!: number
+  @ManyToOne(() => UwShared, { onDelete: 'CASCADE' }) shared!: UwShared
+  @Column() sharedId!: number
+}
+
 /** A table only the bypass case clears. */
 @Entity('uw_scratch')
 @TenantScoped('organizationId')
@@ -57,7 +73,7 @@ class UwScratch {
   @Column() organizationId!: number
 }
 
-describeEachDialect('Writes outside the filtered builders: clear(), junction updates, unscoped foreign keys', { entities: [UwTag, UwTicket, UwBoard, UwScratch, UwSetting] }, (db) => {
+describeEachDialect('Writes outside the filtered builders: clear(), junction updates, unscoped foreign keys', { entities: [UwTag, UwTicket, UwBoard, UwScratch, UwSetting, UwShared, UwSharedUse] }, (db) => {
   let aTicket: UwTicket
   let bTicket: UwTicket
   let aTag: UwTag
@@ -246,6 +262,40 @@ describeEachDialect('Writes outside the filtered builders: clear(), junction upd
       const outcome = await runWithTenant(A, () => settings().createQueryBuilder().insert().values({ code: 'b-webhook', value: 'https://attacker/3' }).orUpdate(['value'], ['code']).execute()).catch((e: unknown) => e)
       expect(outcome instanceof CrossTenantWriteError || !(outcome instanceof Error), String(outcome)).to.equal(true)
       expect(JSON.stringify(await rows())).to.equal(before)
+    })
+  })
+
+  describe('a delete of a shared (unscoped) row that scoped rows reference with ON DELETE CASCADE', () => {
+    let shared: UwShared
+    beforeEach(async () => {
+      await runWithoutTenant(async () => {
+        await db().dataSource.createQueryBuilder().delete().from(UwSharedUse).execute()
+        await db().dataSource.createQueryBuilder().delete().from(UwShared).execute()
+        shared = await db().dataSource.getRepository(UwShared).save({ name: 'shared' })
+        await db().dataSource.getRepository(UwSharedUse).save([
+          { organizationId: A, sharedId: shared.id },
+          { organizationId: B, sharedId: shared.id },
+        ])
+      })
+    })
+    const uses = async () => (await rawRows(db().dataSource, 'uw_shared_use')).map((r) => r['organizationId']).sort()
+
+    it("is refused under a tenant (the database would delete B's rows too); nothing is sent", async () => {
+      expect(await uses()).to.deep.equal([A, B])
+      const removals: Array<() => Promise<unknown>> = [
+        () => db().dataSource.getRepository(UwShared).delete(shared.id),
+        () => db().dataSource.getRepository(UwShared).remove(Object.assign(new UwShared(), shared)),
+        () => db().dataSource.createQueryBuilder().delete().from(UwShared).where('id = :id', { id: shared.id }).execute(),
+      ]
+      for (const remove of removals) {
+        await expectRefused(db().logger, () => runWithTenant(A, remove), UnfilterableQueryError)
+      }
+      expect(await uses()).to.deep.equal([A, B])
+    })
+
+    it('is allowed inside runWithoutTenant (an admin job), and the database cascades', async () => {
+      await runWithoutTenant(() => db().dataSource.getRepository(UwShared).delete(shared.id))
+      expect(await uses()).to.deep.equal([])
     })
   })
 })
