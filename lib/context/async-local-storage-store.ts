@@ -12,5 +12,6 @@ export function createAsyncLocalStorageStore(): TenantStore {
     name: 'async-local-storage',
     run: (context, fn) => storage.run(context, fn),
     get: () => storage.getStore(),
+    exit: (fn) => storage.exit(fn),
   }
 }

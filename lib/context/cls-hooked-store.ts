@@ -75,6 +75,12 @@ export function createClsHookedStore(options: ClsHookedStoreOptions = {}): ClsHo
         syncStack.pop()
       }
     },
+    exit<R>(fn: () => R): R {
+      return namespace.runAndReturn(() => {
+        namespace.set(KEY, undefined)
+        return fn()
+      })
+    },
     get(): TenantContext | undefined {
       const active = internals.active
       if (active === null) return undefined

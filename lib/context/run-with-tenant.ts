@@ -60,3 +60,19 @@ export function enter<R>(context: TenantContext, fn: () => R): R {
   }
   return next()
 }
+
+/**
+ * Runs `fn` with no context in every active store that can leave one (`TenantStore.exit`). Internal: the plugin
+ * opens pooled connections this way (see `lib/context/driver-callback-context.ts`).
+ */
+export function outsideAnyContext<R>(fn: () => R): R {
+  let next: () => R = fn
+  const stores = activeStores()
+  for (let i = stores.length - 1; i >= 0; i--) {
+    const store = stores[i]!
+    if (store.exit === undefined) continue
+    const inner = next
+    next = () => store.exit!(inner)
+  }
+  return next()
+}

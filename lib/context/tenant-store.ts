@@ -14,4 +14,10 @@ export interface TenantStore {
   run<R>(context: TenantContext, fn: () => R): R
   /** The context of the current flow, or `undefined` outside any `run`. */
   get(): TenantContext | undefined
+  /**
+   * Optional: runs `fn` with no context at all (`get()` answers `undefined` inside it and in the async work it
+   * starts). The plugin opens pooled database connections this way, so their sockets' callbacks never carry a
+   * request's tenant. A store without it is simply not asked.
+   */
+  exit?<R>(fn: () => R): R
 }

@@ -6,7 +6,7 @@ import { scopeResultCache } from '../cache/scoped-result-cache'
 import { guardLazyRelationCaches } from '../query/lazy-relation-cache'
 import { patchQueryBuilders } from '../query/query-builder-patch'
 import { markViewDefinitions } from '../query/view-definition'
-import { patchStreamContext } from '../query/stream-context'
+import { keepDriverCallbacksOutOfRequests } from '../context/driver-callback-context'
 import { patchWriteBuilders } from '../write/patch-write-builders'
 import { probeWriteGuard } from '../write/probe-write-guard'
 import { attachFailsafeSubscriber, installFailsafe } from '../failsafe/install-failsafe'
@@ -92,7 +92,6 @@ export function installTenancy(dataSource: DataSource, options: TenancyOptions =
   }
   assertTypeormShape(dataSource)
   patchQueryBuilders()
-  patchStreamContext()
   patchWriteBuilders()
   if ('queryFilter' in options) throw TenancyConfigurationError.renamedOption('queryFilter', 'unsafeDisableQueryFilter')
   if (options.unsafeDisableQueryFilter !== undefined && typeof options.unsafeDisableQueryFilter !== 'boolean') {
@@ -130,6 +129,7 @@ function verify(runtime: TenancyRuntime): void {
   if (probe && runtime.queryFilter) probeFilter(runtime, probe)
   if (probe) probeWriteGuard(runtime, probe)
   attachFailsafeSubscriber(runtime.dataSource)
+  keepDriverCallbacksOutOfRequests(runtime.dataSource, runtime.store)
 }
 
 function probeFilter(runtime: TenancyRuntime, scope: ScopedEntity): void {

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm'
-import { currentTenant, runWithTenant, runWithoutTenant, TenantScoped } from '../../lib'
+import { Column, Entity, EventSubscriber, PrimaryGeneratedColumn, type EntitySubscriberInterface } from 'typeorm'
+import { currentTenant, runWithTenant, runWithoutTenant, TenantContextMissingError, TenantScoped } from '../../lib'
 import { describeEachDialect } from '../support/test-database'
 
 /**
@@ -28,7 +28,26 @@ class ScComment {
   @Column() body!: string
 }
 
-describeEachDialect('a stream\'s listeners run as the tenant that opened it', { entities: [ScTicket, ScComment], extra: { poolSize: 2 } as never }, (db) => {
+/** Not scoped: streamed by code with no tenant (a public page, a job). */
+@Entity('sc_board')
+class ScBoard {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() name!: string
+}
+
+/** An audit hook: what tenant its afterQuery sees, for every query of the DataSource. */
+const afterQuerySeen: unknown[] = []
+@EventSubscriber()
+class ScAudit implements EntitySubscriberInterface {
+  afterQuery(event: { query: string }): void {
+    if (event.query.includes('sc_ticket')) afterQuerySeen.push(currentTenant())
+  }
+}
+
+describeEachDialect(
+  'a stream\'s listeners run as the tenant that opened it; driver callbacks never carry another tenant',
+  { entities: [ScTicket, ScComment, ScBoard], extra: { poolSize: 2, subscribers: [ScAudit] } as never },
+  (db) => {
   const ds = () => db().dataSource
 
   before(async function () {
@@ -36,6 +55,7 @@ describeEachDialect('a stream\'s listeners run as the tenant that opened it', { 
     await runWithoutTenant(async () => {
       await ds().getRepository(ScComment).save([{ organizationId: A, body: 'A secret' }, { organizationId: B, body: 'B own' }])
       await ds().getRepository(ScTicket).save([{ organizationId: B, title: 'B1' }, { organizationId: B, title: 'B2' }])
+      await ds().getRepository(ScBoard).save({ name: 'wall' })
     })
   })
 
@@ -75,4 +95,59 @@ describeEachDialect('a stream\'s listeners run as the tenant that opened it', { 
       expect(byTenant.map((c) => c.organizationId)).to.deep.equal([B])
     })
   }
-})
+
+  it('a stream opened with no tenant (an unscoped table) runs its listeners with no tenant: a scoped query there fails closed', async () => {
+    await Promise.all([0, 1].map(() => runWithTenant(A, () => ds().getRepository(ScComment).count())))
+    const seen: unknown[] = []
+    const errors: unknown[] = []
+    const stream = await ds().getRepository(ScBoard).createQueryBuilder('b').stream()
+    const jobs: Array<Promise<unknown>> = []
+    await new Promise<void>((resolve, reject) => {
+      stream.on('data', () => {
+        seen.push(currentTenant())
+        jobs.push(ds().getRepository(ScComment).find().catch((e: unknown) => errors.push(e)))
+      })
+      stream.on('end', () => resolve())
+      stream.on('error', reject)
+    })
+    await Promise.all(jobs)
+    expect(seen).to.deep.equal([undefined])
+    expect(errors).to.have.length(1)
+    expect(errors[0]).to.be.instanceOf(TenantContextMissingError)
+  })
+
+  it("queryRunner.stream() under B: the listener runs as B and reads only B's rows", async () => {
+    await Promise.all([0, 1].map(() => runWithTenant(A, () => ds().getRepository(ScComment).count())))
+    const read: string[][] = []
+    const seen: unknown[] = []
+    await runWithTenant(B, async () => {
+      const runner = ds().createQueryRunner()
+      try {
+        const stream = await runner.stream('SELECT 1 AS x')
+        const jobs: Array<Promise<unknown>> = []
+        await new Promise<void>((resolve, reject) => {
+          stream.on('data', () => {
+            seen.push(currentTenant())
+            jobs.push(ds().getRepository(ScComment).findBy({ body: 'A secret' }).then((rows) => read.push(rows.map((c) => c.body))))
+          })
+          stream.on('end', () => resolve())
+          stream.on('error', reject)
+        })
+        await Promise.all(jobs)
+      } finally {
+        await runner.release()
+      }
+    })
+    expect(seen).to.deep.equal([B])
+    expect(read).to.deep.equal([[]])
+  })
+
+  it('an afterQuery subscriber sees the tenant of the query or none, never another tenant (mysql2 runs it in its callback on TypeORM 0.3)', async () => {
+    await Promise.all([0, 1].map(() => runWithTenant(A, () => ds().getRepository(ScComment).count())))
+    afterQuerySeen.length = 0
+    await runWithTenant(B, () => Promise.all([ds().getRepository(ScTicket).find(), ds().getRepository(ScTicket).find()]))
+    expect(afterQuerySeen.length).to.be.greaterThan(0)
+    expect(afterQuerySeen.filter((t) => t !== B && t !== undefined)).to.deep.equal([])
+  })
+  },
+)
