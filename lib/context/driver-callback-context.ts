@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm'
 import type { TenantContext } from './tenant-context'
 import { enter, outsideAnyContext } from './run-with-tenant'
-import type { TenantStore } from './tenant-store'
+import { runtimeOf } from '../install/runtime-registry'
 
 interface Emitter {
   emit(event: string | symbol, ...args: unknown[]): boolean
@@ -40,7 +40,7 @@ const wrappedRunners = new WeakSet<object>()
  *
  * Drivers with other pool shapes (or none: SQLite) are left as they are; streams are wrapped on every driver.
  */
-export function keepDriverCallbacksOutOfRequests(dataSource: DataSource, store: TenantStore): void {
+export function keepDriverCallbacksOutOfRequests(dataSource: DataSource): void {
   const driver = dataSource.driver as unknown as Record<string, unknown>
   for (const [field, method] of POOL_METHODS) wrapPool(driver[field], method)
   const slaves = driver['slaves']
@@ -51,8 +51,11 @@ export function keepDriverCallbacksOutOfRequests(dataSource: DataSource, store: 
     if (proto !== null && typeof proto['stream'] === 'function' && !wrappedRunners.has(proto)) {
       wrappedRunners.add(proto)
       const stream = proto['stream'] as Method
+      // one prototype serves every DataSource of the driver: each stream asks its own DataSource's store
       proto['stream'] = async function (this: { connection?: object; dataSource?: object }, ...args: unknown[]) {
-        const captured = store.get()
+        const own = runtimeOf(this.dataSource ?? this.connection)
+        if (own === undefined) return stream.apply(this, args)
+        const captured = own.store.get()
         const result = await stream.apply(this, args)
         return inContextOf(result, captured)
       }

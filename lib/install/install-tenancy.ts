@@ -129,7 +129,7 @@ function verify(runtime: TenancyRuntime): void {
   if (probe && runtime.queryFilter) probeFilter(runtime, probe)
   if (probe) probeWriteGuard(runtime, probe)
   attachFailsafeSubscriber(runtime.dataSource)
-  keepDriverCallbacksOutOfRequests(runtime.dataSource, runtime.store)
+  keepDriverCallbacksOutOfRequests(runtime.dataSource)
 }
 
 function probeFilter(runtime: TenancyRuntime, scope: ScopedEntity): void {
