@@ -32,8 +32,11 @@ interface SeenRow {
  * with a readable diff if any returned row (or any row loaded through a relation) belongs to another tenant.
  * First it checks, bypassing tenancy, that both tenants own rows of `entity`, so the check is able to fail.
  *
- * The callback may return entities, arrays, `[rows, count]`, raw rows, or a number (a count may not exceed
- * the tenant's own rows).
+ * The callback may return entities, arrays, `Map`s, `Set`s, objects holding them, `[rows, count]`, raw rows
+ * (with the tenant column, or the primary key to re-read it by), or a count: a count may exceed neither the
+ * tenant's own rows nor, added to the other tenant's, the same query's count without any filter (the callback
+ * then runs once more, inside `runWithoutTenant`). A row whose tenant cannot be told fails the check. Writes
+ * the callback makes are not checked: assert them with a plain query afterwards.
  *
  * ```ts
  * import { expectIsolated } from 'typeorm-tenancy/testing'
@@ -78,9 +81,12 @@ export async function expectIsolated<T extends ObjectLiteral>(
   }
 
   const runs: Array<{ tenant: TenantId; rows: number; otherTenantRows: number }> = []
+  const counts: number[] = []
   for (const tenant of options.tenants) {
-    const result = await runWithTenant(tenant, async () => query(getTenantRepository(dataSource, entity)))
+    const raw = await runWithTenant(tenant, async () => query(getTenantRepository(dataSource, entity)))
+    const result = countOf(raw)
     if (typeof result === 'number') {
+      counts.push(result)
       const own = owned.get(tenant) ?? 0
       if (result > own) {
         throw new IsolationAssertionError(
@@ -93,8 +99,16 @@ export async function expectIsolated<T extends ObjectLiteral>(
       runs.push({ tenant, rows: result, otherTenantRows: 0 })
       continue
     }
-    const seen = await collectRows(dataSource, metadata, scope, result)
-    const foreign = seen.filter((row) => row.tenant !== undefined && !sameTenant(row.tenant, tenant))
+    const seen = await collectRows(dataSource, metadata, scope, raw)
+    const unknown = seen.filter((row) => row.tenant === undefined)
+    if (unknown.length > 0) {
+      throw new IsolationAssertionError(
+        `expectIsolated(${metadata.name}): as tenant ${JSON.stringify(tenant)} the query returned ${unknown.length} row(s) ` +
+          `whose tenant cannot be told (no tenant column and no primary key to re-read it by):\n` +
+          `${unknown.map((row) => `  - ${row.label}`).join('\n')}\nSelect the tenant column or the primary key, so the check can fail.`,
+      )
+    }
+    const foreign = seen.filter((row) => !sameTenant(row.tenant, tenant))
     if (foreign.length > 0) {
       const actual = seen.map((row) => row.label)
       const expected = seen.filter((row) => !foreign.includes(row)).map((row) => row.label)
@@ -107,6 +121,19 @@ export async function expectIsolated<T extends ObjectLiteral>(
       )
     }
     runs.push({ tenant, rows: seen.length, otherTenantRows: 0 })
+  }
+  if (counts.length === options.tenants.length) {
+    // a count cannot show whose rows it counted; but disjoint tenants' counts add up to at most the unfiltered one
+    const all = countOf(await runWithoutTenant(async () => query(dataSource.getRepository(entity))))
+    const sum = counts.reduce((a, b) => a + b, 0)
+    if (typeof all === 'number' && sum > all) {
+      throw new IsolationAssertionError(
+        `expectIsolated(${metadata.name}): the query counted ${counts.join(' and ')} as the two tenants, ${sum} in all, but ` +
+          `only ${all} without any tenant filter: each tenant counted rows of the other.`,
+        sum,
+        all,
+      )
+    }
   }
   if (!options.allowEmpty && runs.every((run) => run.rows === 0)) {
     throw new IsolationAssertionError(
@@ -131,6 +158,17 @@ async function collectRows(dataSource: DataSource, metadata: EntityMetadata, sco
       for (const item of value) visit(item, topLevel)
       return
     }
+    if (value instanceof Map) {
+      for (const [key, item] of value) {
+        visit(key, topLevel)
+        visit(item, topLevel)
+      }
+      return
+    }
+    if (value instanceof Set) {
+      for (const item of value) visit(item, topLevel)
+      return
+    }
     const entityMetadata = metadataOf(dataSource, value)
     const entityScope = entityMetadata && resolveScopedEntity(entityMetadata)
     if (entityMetadata && entityScope) {
@@ -147,14 +185,26 @@ async function collectRows(dataSource: DataSource, metadata: EntityMetadata, sco
       } else {
         rows.push({ entity: entityMetadata.name, tenant, label })
       }
-    } else if (topLevel && !entityMetadata) {
-      // A raw row (getRawMany, query()): find the tenant column by its column or alias name.
+    } else if (!entityMetadata) {
+      // A raw row (getRawMany, query()), at any depth: find the tenant column by its column or alias name, else
+      // re-read the row by its primary key when the row has it.
+      const record = value as Record<string, unknown>
       const key = Object.keys(value).find(
         (k) => k === scope.column.databaseName || k === scope.column.propertyName || k.endsWith(`_${scope.column.databaseName}`),
       )
       if (key !== undefined) {
-        const tenant: unknown = (value as Record<string, unknown>)[key]
-        rows.push({ entity: metadata.name, tenant, label: `${metadata.name} (raw) ${JSON.stringify(value)}` })
+        rows.push({ entity: metadata.name, tenant: record[key], label: `${metadata.name} (raw) ${JSON.stringify(value)}` })
+        return
+      }
+      const primary = metadata.primaryColumns
+      if (topLevel && primary.length > 0 && primary.every((c) => record[c.databaseName] !== undefined || record[c.propertyName] !== undefined)) {
+        const where = Object.fromEntries(primary.map((c) => [c.propertyName, record[c.databaseName] ?? record[c.propertyName]]))
+        pending.push(
+          runWithoutTenant(() => dataSource.getRepository(metadata.target).findOne({ where: where as never })).then((full) => {
+            const reread: unknown = full ? scope.column.getEntityValue(full) : undefined
+            rows.push({ entity: metadata.name, tenant: reread, label: `${metadata.name} (raw) ${JSON.stringify(value)} of tenant ${JSON.stringify(reread)}` })
+          }),
+        )
         return
       }
     }
@@ -170,4 +220,11 @@ function metadataOf(dataSource: DataSource, value: object): EntityMetadata | und
   const constructor = (value as { constructor?: unknown }).constructor
   if (typeof constructor !== 'function' || constructor === Object) return undefined
   return dataSource.hasMetadata(constructor) ? dataSource.getMetadata(constructor) : undefined
+}
+
+/** A count the callback returned: a number, or a string of digits (PostgreSQL returns `count(*)` as text). */
+function countOf(result: unknown): unknown {
+  if (typeof result === 'string' && /^\d+$/.test(result)) return Number(result)
+  if (typeof result === 'bigint') return Number(result)
+  return result
 }

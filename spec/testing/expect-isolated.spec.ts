@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import type { DataSource } from 'typeorm'
+import { Like, type DataSource } from 'typeorm'
 import { runWithoutTenant } from '../../lib'
 import { IsolationAssertionError, TestingKitError, expectIsolated, seedTenants } from '../../lib/testing'
 import { describeEachDialect } from '../support/test-database'
@@ -92,6 +92,47 @@ describeEachDialect('typeorm-tenancy/testing: expectIsolated', { entities: kitEn
     const error = await failureOf(() => expectIsolated(db().dataSource, KitNote, none, { tenants: [W1, W2] }))
     expect((error as Error).message).to.match(/returned no row as either tenant/)
     await expectIsolated(db().dataSource, KitNote, none, { tenants: [W1, W2], allowEmpty: true })
+  })
+
+  describe('no false negative (eighth adversarial round)', () => {
+    const raw = (sql: string) => (repo: import('typeorm').Repository<KitNote>) => repo.query(sql.replace('$T', table(db().dataSource, KitNote)))
+
+    it("a leaky count that stays under the tenant's total is caught by the unfiltered count", async () => {
+      const leaky = async (repo: import('typeorm').Repository<KitNote>) =>
+        Number(((await raw(`SELECT COUNT(*) AS n FROM $T WHERE text LIKE 'first%'`)(repo)) as Array<{ n: unknown }>)[0]!.n)
+      const error = await failureOf(() => expectIsolated(db().dataSource, KitNote, leaky, { tenants: [W1, W2] }))
+      expect(error).to.be.instanceOf(IsolationAssertionError)
+      expect((error as Error).message).to.match(/counted 2 and 2 .* 4 in all, but only 2 without any tenant filter/)
+      // the same count through the filter passes (1 each, 2 in all)
+      await expectIsolated(db().dataSource, KitNote, (repo) => repo.countBy({ text: Like('first%') }), { tenants: [W1, W2] })
+    })
+
+    it('a count returned as a string is checked like a number', async () => {
+      const leaky = async (repo: import('typeorm').Repository<KitNote>) => String(((await raw(`SELECT COUNT(*) AS n FROM $T`)(repo)) as Array<{ n: unknown }>)[0]!.n)
+      expect(await failureOf(() => expectIsolated(db().dataSource, KitNote, leaky, { tenants: [W1, W2] }))).to.be.instanceOf(IsolationAssertionError)
+    })
+
+    const leaks: Array<[string, (repo: import('typeorm').Repository<KitNote>) => Promise<unknown>]> = [
+      ['raw rows nested in an object', async (repo) => ({ items: await raw('SELECT * FROM $T')(repo), mine: await repo.find() })],
+      ['entities of every tenant in a Set', async (repo) => new Set(await runWithoutTenant(() => repo.find()))],
+      ['entities of every tenant in a Map', async (repo) => new Map((await runWithoutTenant(() => repo.find())).map((n) => [n.id, n]))],
+      ['raw rows without the tenant column (re-read by id)', raw('SELECT id, text FROM $T')],
+    ]
+    for (const [name, leak] of leaks) {
+      it(`${name}: caught`, async () => {
+        const error = await failureOf(() => expectIsolated(db().dataSource, KitNote, leak, { tenants: [W1, W2] }))
+        expect(error, String(error)).to.be.instanceOf(IsolationAssertionError)
+        expect((error as Error).message).to.match(/row\(s\) of another tenant/)
+      })
+    }
+
+    it('rows whose tenant cannot be told (no tenant column, no primary key) fail the check', async () => {
+      const error = await failureOf(() =>
+        expectIsolated(db().dataSource, KitNote, (repo) => runWithoutTenant(() => repo.find({ select: { text: true } })), { tenants: [W1, W2] }),
+      )
+      expect(error).to.be.instanceOf(IsolationAssertionError)
+      expect((error as Error).message).to.match(/cannot be told/)
+    })
   })
 
   it('re-reads the tenant of rows loaded without their tenant column', async () => {
