@@ -1,6 +1,7 @@
 import { assertTenantId, type TenantId } from '../tenant-id'
 import { BYPASS, tenantScope, type TenantContext } from './tenant-context'
 import { activeStores, defaultStore } from './store-registry'
+import type { TenantStore } from './tenant-store'
 
 /**
  * Runs `fn` as tenant `tenantId`. The tenant follows every `await`, timer and `Promise.all` started inside
@@ -52,13 +53,7 @@ export function currentTenantContext(): TenantContext | undefined {
 export function enter<R>(context: TenantContext, fn: () => R): R {
   const stores = activeStores()
   if (stores.length === 1) return stores[0]!.run(context, fn)
-  let next: () => R = fn
-  for (let i = stores.length - 1; i >= 0; i--) {
-    const store = stores[i]!
-    const inner = next
-    next = () => store.run(context, inner)
-  }
-  return next()
+  return throughEach(stores, fn, (store, inner) => store.run(context, inner))
 }
 
 /**
@@ -66,13 +61,20 @@ export function enter<R>(context: TenantContext, fn: () => R): R {
  * opens pooled connections this way (see `lib/context/driver-callback-context.ts`).
  */
 export function outsideAnyContext<R>(fn: () => R): R {
+  return throughEach(
+    activeStores().filter((store) => store.exit !== undefined),
+    fn,
+    (store, inner) => store.exit!(inner),
+  )
+}
+
+/** `fn` wrapped by `through` once per store, the first store outermost. */
+function throughEach<R>(stores: readonly TenantStore[], fn: () => R, through: (store: TenantStore, inner: () => R) => R): R {
   let next: () => R = fn
-  const stores = activeStores()
   for (let i = stores.length - 1; i >= 0; i--) {
     const store = stores[i]!
-    if (store.exit === undefined) continue
     const inner = next
-    next = () => store.exit!(inner)
+    next = () => through(store, inner)
   }
   return next()
 }

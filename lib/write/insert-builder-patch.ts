@@ -50,8 +50,7 @@ export function patchInsertBuilder(): void {
   proto['getValueSets'] = function (this: WriteBuilderInternals) {
     assertWriteTargetResolved(this)
     const valueSets = getValueSets.call(this) as object[]
-    refuseIfUnprotected(this)
-    refuseUnfilterableView(this)
+    refuseUnguardedTarget(this)
     const guard = insertGuard(this)
     if (guard === undefined || guard.scope === undefined) return valueSets
     if (this.expressionMap.insertFromSelect) throw CrossTenantWriteError.insertFromSelect(guard.scope.name, guard.scope.column.propertyPath)
@@ -121,23 +120,19 @@ export function patchInsertBuilder(): void {
   }
 }
 
-/** An insert of a `@TenantScoped` entity on a DataSource without tenancy: refused unless explicitly allowed. */
-function refuseIfUnprotected(qb: WriteBuilderInternals): void {
-  const dataSource = builderDataSource(qb)
-  if (runtimeOf(dataSource) !== undefined) return
-  const metadata = mainMetadata(qb)
-  if (metadata !== undefined) refuseUnprotected(dataSource, metadata)
-}
-
 /**
- * An insert into an unscoped view that reads a scoped table (an updatable view over it): the row would land in
- * the scoped table with whatever tenant the values name. Refused under a tenant (UnfilterableQueryError) and with
- * no context (TenantContextMissingError), as reads of the view are; allowed under a bypass.
+ * Refuses an insert whose target the plugin cannot guard:
+ * - on a DataSource without tenancy, a `@TenantScoped` entity (unless the DataSource was explicitly allowed);
+ * - on a protected one, an unscoped view that reads a scoped table (an updatable view over it): the row would
+ *   land in the scoped table with whatever tenant the values name. Refused under a tenant
+ *   (UnfilterableQueryError) and with no context (TenantContextMissingError), as reads of the view are.
  */
-function refuseUnfilterableView(qb: WriteBuilderInternals): void {
-  const runtime = runtimeOf(builderDataSource(qb))
+function refuseUnguardedTarget(qb: WriteBuilderInternals): void {
   const metadata = mainMetadata(qb)
-  if (runtime === undefined || metadata === undefined) return
+  if (metadata === undefined) return
+  const dataSource = builderDataSource(qb)
+  const runtime = runtimeOf(dataSource)
+  if (runtime === undefined) return refuseUnprotected(dataSource, metadata)
   const read = runtime.scopedTableOfView(metadata)
   if (read !== undefined && runtime.contextFor(read).kind === 'tenant') throw UnfilterableQueryError.viewOfScopedEntity(metadata.name, qb.alias, read.name)
 }
