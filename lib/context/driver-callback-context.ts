@@ -9,11 +9,17 @@ interface Emitter {
 
 type Method = (this: unknown, ...args: unknown[]) => unknown
 
-/** The pool methods that open a connection, per driver field (`pg`'s Pool, `mysql2`'s pool and pool cluster). */
-const POOL_METHODS: ReadonlyArray<readonly [field: string, method: string]> = [
-  ['master', 'connect'],
-  ['pool', 'getConnection'],
-  ['poolCluster', 'getConnection'],
+/**
+ * The pool methods that open a connection, per driver field (`pg`'s Pool, `mysql2`'s pool and pool cluster), best
+ * first. pg-pool's `newClient` opens a socket and nothing else: wrapping it costs nothing on the usual checkout of
+ * an idle connection, and it also covers the sockets pg-pool opens on its own (a replacement for a client that
+ * ended while a request waited, opened from `release()` in the releasing request's flow). A pool without it is
+ * wrapped at `connect`, which every checkout goes through.
+ */
+const POOL_METHODS: ReadonlyArray<readonly [field: string, methods: readonly string[]]> = [
+  ['master', ['newClient', 'connect']],
+  ['pool', ['getConnection']],
+  ['poolCluster', ['getConnection']],
 ]
 
 const wrappedPools = new WeakSet<object>()
@@ -25,7 +31,7 @@ const wrappedRunners = new WeakSet<object>()
  * TypeORM 0.3 also fires `afterQuery` subscribers) runs in that context: the tenant of whichever request made the
  * pool open the connection. So, for a DataSource with tenancy installed:
  *
- * - its pools open connections outside any context (`pg` Pool `connect`, `mysql2` `getConnection`, replicas
+ * - its pools open connections outside any context (`pg` Pool `newClient`, `mysql2` `getConnection`, replicas
  *   included): a callback of the driver sees no tenant and a scoped query there fails closed, instead of running
  *   as another tenant. The caller's own flow keeps its tenant (it resumes where it awaited);
  * - a `QueryRunner.stream()` (also behind `SelectQueryBuilder.stream()`) re-enters, on every event, the context of
@@ -42,9 +48,9 @@ const wrappedRunners = new WeakSet<object>()
  */
 export function keepDriverCallbacksOutOfRequests(dataSource: DataSource): void {
   const driver = dataSource.driver as unknown as Record<string, unknown>
-  for (const [field, method] of POOL_METHODS) wrapPool(driver[field], method)
+  for (const [field, methods] of POOL_METHODS) wrapPool(driver[field], methods)
   const slaves = driver['slaves']
-  if (Array.isArray(slaves)) for (const slave of slaves) wrapPool(slave, 'connect')
+  if (Array.isArray(slaves)) for (const slave of slaves) wrapPool(slave, POOL_METHODS[0]![1])
   const runner = dataSource.createQueryRunner()
   try {
     const proto = Object.getPrototypeOf(runner) as Record<string, unknown> | null
@@ -65,11 +71,12 @@ export function keepDriverCallbacksOutOfRequests(dataSource: DataSource): void {
   }
 }
 
-function wrapPool(pool: unknown, method: string): void {
+function wrapPool(pool: unknown, methods: readonly string[]): void {
   if (typeof pool !== 'object' || pool === null || wrappedPools.has(pool)) return
   const holder = pool as Record<string, unknown>
+  const method = methods.find((name) => typeof holder[name] === 'function')
+  if (method === undefined) return
   const original = holder[method]
-  if (typeof original !== 'function') return
   wrappedPools.add(pool)
   holder[method] = function (this: unknown, ...args: unknown[]) {
     return outsideAnyContext(() => (original as Method).apply(this, args))

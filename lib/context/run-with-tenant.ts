@@ -61,8 +61,10 @@ export function enter<R>(context: TenantContext, fn: () => R): R {
  * opens pooled connections this way (see `lib/context/driver-callback-context.ts`).
  */
 export function outsideAnyContext<R>(fn: () => R): R {
+  const stores = activeStores()
+  if (stores.length === 1) return stores[0]!.exit === undefined ? fn() : stores[0]!.exit(fn)
   return throughEach(
-    activeStores().filter((store) => store.exit !== undefined),
+    stores.filter((store) => store.exit !== undefined),
     fn,
     (store, inner) => store.exit!(inner),
   )

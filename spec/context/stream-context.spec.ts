@@ -35,6 +35,14 @@ class ScBoard {
   @Column() name!: string
 }
 
+/** The parts of pg-pool's Pool this spec drives directly. */
+interface PgPoolInternals {
+  newClient?: unknown
+  connect(): Promise<{ end(): Promise<void>; release(): void }>
+  on(event: 'connect', listener: () => void): void
+  removeListener(event: 'connect', listener: () => void): void
+}
+
 /** An audit hook: what tenant its afterQuery sees, for every query of the DataSource. */
 const afterQuerySeen: unknown[] = []
 @EventSubscriber()
@@ -140,6 +148,33 @@ describeEachDialect(
     })
     expect(seen).to.deep.equal([B])
     expect(read).to.deep.equal([[]])
+  })
+
+  it("a socket pg-pool opens on its own, from a release() in tenant A's flow, carries no tenant (pg)", async function () {
+    const pool = (ds().driver as unknown as { master?: PgPoolInternals }).master
+    if (db().dialect.name !== 'postgres' || typeof pool?.newClient !== 'function') this.skip()
+    // Fill the pool (poolSize 2) as A, queue a request of B, then release an ended client in A's flow: pg-pool
+    // ends it (at once: it already is) and opens B's connection right there, inside A's release() call.
+    const seenOnConnect: unknown[] = []
+    const onConnect = (): void => void seenOnConnect.push(currentTenant())
+    pool.on('connect', onConnect)
+    try {
+      let waiting: Promise<unknown> | undefined
+      await runWithTenant(A, async () => {
+        const held = [await pool.connect(), await pool.connect()]
+        waiting = runWithTenant(B, () => ds().getRepository(ScComment).find())
+        await new Promise((resolve) => setTimeout(resolve, 20)) // B is queued behind the full pool
+        await held[0]!.end()
+        held[0]!.release()
+        held[1]!.release()
+      })
+      const rows = (await waiting) as ScComment[]
+      expect(rows.map((c) => c.body)).to.include('B own').and.not.include('A secret')
+      expect(seenOnConnect).to.have.length.greaterThan(0)
+      expect(seenOnConnect.filter((t) => t !== undefined)).to.deep.equal([])
+    } finally {
+      pool.removeListener('connect', onConnect)
+    }
   })
 
   it('an afterQuery subscriber sees the tenant of the query or none, never another tenant (mysql2 runs it in its callback on TypeORM 0.3)', async () => {
