@@ -19,6 +19,19 @@ export interface TenancyBypass {
 
 export const BYPASS: TenancyBypass = Object.freeze({ kind: 'bypass' as const })
 
+const SCOPES_KEPT = 1024
+const scopes = new Map<TenantId, TenantScope>()
+
+/**
+ * The context of one tenant. Frozen (code that reads `currentTenantContext()` cannot change a request's tenant),
+ * and shared by the requests of a tenant: freezing an object costs more than the rest of `runWithTenant`, so the
+ * contexts of the last tenants seen are kept (at most {@link SCOPES_KEPT}; then the table starts over).
+ */
 export function tenantScope(tenantId: TenantId): TenantScope {
-  return Object.freeze({ kind: 'tenant' as const, tenantId })
+  let scope = scopes.get(tenantId)
+  if (scope === undefined) {
+    if (scopes.size >= SCOPES_KEPT) scopes.clear()
+    scopes.set(tenantId, (scope = Object.freeze({ kind: 'tenant' as const, tenantId })))
+  }
+  return scope
 }

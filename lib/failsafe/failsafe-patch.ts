@@ -5,8 +5,10 @@ import { EntityPersistExecutor } from 'typeorm/persistence/EntityPersistExecutor
 import { RelationLoader } from 'typeorm/query-builder/RelationLoader'
 import { TypeormIncompatibleError } from '../errors'
 import { typeormVersion } from '../install/typeorm-version'
-import { failsafeOf } from './failsafe-runtime'
+import { failsafeOf, type FailsafeRuntime } from './failsafe-runtime'
 import { asCheckedLoad, insideCheckedLoad } from './load-frame'
+import type { LoadMode } from './strip-model'
+import type { StripPass } from './strip-pass'
 import { unsafeWrite } from './write-after-strip'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -82,44 +84,27 @@ export function patchFailsafe(): void {
 
   const select = SelectQueryBuilder.prototype as unknown as Record<string, Method>
   const executeEntitiesAndRawResults = select['executeEntitiesAndRawResults']!
-  select['executeEntitiesAndRawResults'] = async function (this: SelectInternals, ...args: unknown[]) {
-    const failsafe = failsafeOf(this.dataSource ?? this.connection)
-    if (failsafe === undefined || insideCheckedLoad()) return executeEntitiesAndRawResults.apply(this, args)
-    const mainAlias = this.expressionMap.mainAlias
-    if (!mainAlias?.hasMetadata || failsafe.isInert(mainAlias.metadata)) return executeEntitiesAndRawResults.apply(this, args)
-    const pass = failsafe.passForContext()
-    if (pass === undefined) return executeEntitiesAndRawResults.apply(this, args)
-    const metadata = mainAlias.metadata
-    const nestedLoads = (this.relationMetadatas?.length ?? 0) > 0
-    // One walk per load: when the subscriber's afterLoad sees every entity of the result (join-loaded relations,
-    // listeners on, no lazy relation or inheritance in the graph), it filters each entity's relations with this
-    // query's pass, and only the root rows are left to check here. Otherwise the whole result is walked.
-    const queryRunner = args[0]
-    const shared =
-      !nestedLoads &&
-      !pass.failClosed &&
-      this.expressionMap.callListeners === true &&
-      typeof queryRunner === 'object' &&
-      queryRunner !== null &&
-      failsafe.model.coveredByLoadEvents(metadata) &&
-      failsafe.subscribed
-    let result: EntitiesAndRaw
-    if (shared) {
-      const previous = failsafe.beginLoad(queryRunner, pass)
-      try {
-        result = (await executeEntitiesAndRawResults.apply(this, args)) as EntitiesAndRaw
-      } catch (error) {
-        failsafe.endLoad(queryRunner, pass, previous)
-        failsafe.reportAfterFailure(pass)
-        throw error
-      }
-      failsafe.endLoad(queryRunner, pass, previous)
-    } else {
-      result = (await (nestedLoads ? asCheckedLoad(() => executeEntitiesAndRawResults.apply(this, args)) : executeEntitiesAndRawResults.apply(this, args))) as EntitiesAndRaw
+  // Not an async function: a DataSource without the failsafe, an inert entity or a bypass gets TypeORM's own
+  // promise back, with no extra promise or await around it. A check that throws rejects, as TypeORM's does.
+  select['executeEntitiesAndRawResults'] = function (this: SelectInternals, ...args: unknown[]) {
+    let failsafe: FailsafeRuntime | undefined
+    let metadata: EntityMetadata
+    let mode: LoadMode
+    let pass: StripPass | undefined
+    try {
+      failsafe = failsafeOf(this.dataSource ?? this.connection)
+      if (failsafe === undefined || insideCheckedLoad()) return executeEntitiesAndRawResults.apply(this, args)
+      const mainAlias = this.expressionMap.mainAlias
+      if (!mainAlias?.hasMetadata) return executeEntitiesAndRawResults.apply(this, args)
+      metadata = mainAlias.metadata
+      mode = failsafe.model.loadMode(metadata)
+      if (mode === 'inert') return executeEntitiesAndRawResults.apply(this, args)
+      pass = failsafe.passForContext()
+      if (pass === undefined) return executeEntitiesAndRawResults.apply(this, args)
+    } catch (error) {
+      return Promise.reject(error)
     }
-    if (result.entities.length > 0) result.entities = pass.roots(metadata, result.entities, !shared)
-    failsafe.report(pass)
-    return result
+    return checkedLoad(this, executeEntitiesAndRawResults, args, failsafe, metadata, mode, pass)
   }
 
   const loader = RelationLoader.prototype as unknown as Record<string, Method>
@@ -171,4 +156,46 @@ export function patchFailsafe(): void {
     }
     return execute.apply(this, args)
   }
+}
+
+/** The checked part of `executeEntitiesAndRawResults`: runs the load, then filters its roots and reports. */
+async function checkedLoad(
+  qb: SelectInternals,
+  execute: Method,
+  args: unknown[],
+  failsafe: FailsafeRuntime,
+  metadata: EntityMetadata,
+  mode: LoadMode,
+  pass: StripPass,
+): Promise<EntitiesAndRaw> {
+  const nestedLoads = (qb.relationMetadatas?.length ?? 0) > 0
+  // One walk per load: when the subscriber's afterLoad sees every entity of the result (join-loaded relations,
+  // listeners on, no lazy relation or inheritance in the graph), it filters each entity's relations with this
+  // query's pass, and only the root rows are left to check here. Otherwise the whole result is walked.
+  const queryRunner = args[0]
+  const shared =
+    mode === 'events' &&
+    !nestedLoads &&
+    !pass.failClosed &&
+    qb.expressionMap.callListeners === true &&
+    typeof queryRunner === 'object' &&
+    queryRunner !== null &&
+    failsafe.subscribed
+  let result: EntitiesAndRaw
+  if (shared) {
+    const previous = failsafe.beginLoad(queryRunner, pass)
+    try {
+      result = (await execute.apply(qb, args)) as EntitiesAndRaw
+    } catch (error) {
+      failsafe.endLoad(queryRunner, pass, previous)
+      failsafe.reportAfterFailure(pass)
+      throw error
+    }
+    failsafe.endLoad(queryRunner, pass, previous)
+  } else {
+    result = (await (nestedLoads ? asCheckedLoad(() => execute.apply(qb, args)) : execute.apply(qb, args))) as EntitiesAndRaw
+  }
+  if (result.entities.length > 0) result.entities = pass.roots(metadata, result.entities, !shared)
+  failsafe.report(pass)
+  return result
 }

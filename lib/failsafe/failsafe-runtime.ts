@@ -33,12 +33,6 @@ export class FailsafeRuntime {
   private readonly strippedOwners = new WeakMap<object, Set<RelationMetadata>>()
   /** False until the first strip: lets the write guard skip its walk entirely. */
   private rememberedAny = false
-  /**
-   * The pass of the join-loaded query running on each query runner, shared with the subscriber's `afterLoad`.
-   * A `Map`, not a `WeakMap` (cheaper for the garbage collector): every `beginLoad` is paired with an `endLoad`
-   * in the same call, on success and on failure, so no entry outlives its query.
-   */
-  private readonly loads = new Map<object, StripPass>()
   /** The subscriber `installTenancy` attached, once attached. */
   subscriber: object | undefined
 
@@ -76,35 +70,43 @@ export class FailsafeRuntime {
    * `dataSource.subscribers`, and TypeORM calls it for every entity): see `StripModel.coveredByLoadEvents`.
    */
   get subscribed(): boolean {
-    return this.subscriber !== undefined && (this.dataSource.subscribers as readonly object[]).includes(this.subscriber)
+    const subscriber = this.subscriber
+    if (subscriber === undefined) return false
+    const subscribers = this.dataSource.subscribers as readonly object[]
+    // installTenancy puts it first: one read in the common case
+    return subscribers[0] === subscriber || subscribers.includes(subscriber)
   }
 
   /**
    * Makes `pass` the pass of the load running on `queryRunner` (its load events use it instead of a pass per
-   * entity); returns the one it replaces, for {@link endLoad}.
+   * entity); returns the one it replaces, for {@link endLoad}. The pass is kept on the query runner itself, under
+   * a symbol of this module (one property read per load event, no table lookup); every `beginLoad` is paired with
+   * an `endLoad` in the same call, on success and on failure, so no pass outlives its query.
    */
   beginLoad(queryRunner: object, pass: StripPass): StripPass | undefined {
-    const previous = this.loads.get(queryRunner)
-    this.loads.set(queryRunner, pass)
+    const holder = queryRunner as LoadHolder
+    const previous = holder[LOAD_PASS]
+    holder[LOAD_PASS] = pass
     return previous
   }
 
   endLoad(queryRunner: object, pass: StripPass, previous: StripPass | undefined): void {
-    if (this.loads.get(queryRunner) !== pass) return
-    if (previous === undefined || previous.reported) this.loads.delete(queryRunner)
-    else this.loads.set(queryRunner, previous)
+    const holder = queryRunner as LoadHolder
+    if (holder[LOAD_PASS] !== pass) return
+    holder[LOAD_PASS] = previous === undefined || previous.reported ? undefined : previous
   }
 
   /** The pass of the load running on `queryRunner`, when it is one of `tenantId` and not reported yet. */
   loadPass(queryRunner: object | undefined, tenantId: TenantId): StripPass | undefined {
     if (queryRunner === undefined) return undefined
-    const pass = this.loads.get(queryRunner)
+    const pass = (queryRunner as LoadHolder)[LOAD_PASS]
     return pass !== undefined && !pass.reported && pass.tenantId === tenantId ? pass : undefined
   }
 
   /** Counts, remembers and logs what a pass removed; throws under `onLeak: 'throw'`. */
   report(pass: StripPass): void {
     pass.reported = true
+    if (pass.clean) return
     if (pass.failClosed) {
       if (pass.events.length > 0) throw TenantContextMissingError.forEntity(pass.events[0]!.entity)
       return
@@ -139,7 +141,7 @@ export class FailsafeRuntime {
 
   /** True when loaded rows of `metadata` can never hold a scoped row (unscoped, no relation leading to one): nothing to check. */
   isInert(metadata: EntityMetadata): boolean {
-    return this.model.scope(metadata) === undefined && metadata.childEntityMetadatas.length === 0 && this.model.plan(metadata).length === 0
+    return this.model.loadMode(metadata) === 'inert'
   }
 
   /** The relations the failsafe stripped from `entity`, if any. */
@@ -168,6 +170,13 @@ export class FailsafeRuntime {
     this.byEntity = new Map()
     this.refusedWrites = 0
   }
+}
+
+/** Where a query runner holds the pass of the load running on it (see `FailsafeRuntime.beginLoad`). */
+const LOAD_PASS = Symbol('typeorm-tenancy load pass')
+
+interface LoadHolder {
+  [LOAD_PASS]?: StripPass | undefined
 }
 
 /** The tenant of a pass run with no context: equal to no tenant id, so every scoped row is foreign. */

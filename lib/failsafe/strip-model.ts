@@ -15,6 +15,9 @@ export interface PlannedRelation {
   readonly label: string
 }
 
+/** See {@link StripModel.loadMode}. */
+export type LoadMode = 'inert' | 'events' | 'walk'
+
 /**
  * What the strip pass needs to know about a DataSource's entities, computed once per metadata build:
  * for each entity, the relations that can reach a tenant-scoped entity (directly or through unscoped ones).
@@ -25,6 +28,7 @@ export class StripModel {
   private plans = new Map<EntityMetadata, readonly PlannedRelation[]>()
   private scopedPlans = new Map<EntityMetadata, readonly PlannedRelation[]>()
   private covered = new Map<EntityMetadata, boolean>()
+  private modes = new Map<EntityMetadata, LoadMode>()
   private byTarget = new Map<unknown, EntityMetadata | null>()
   private lastScoped: EntityMetadata | undefined
   private lastScopedPlan: readonly PlannedRelation[] = []
@@ -66,7 +70,27 @@ export class StripModel {
    * class may have scoped subclasses): then the result is walked as a whole.
    */
   coveredByLoadEvents(metadata: EntityMetadata): boolean {
+    return this.loadMode(metadata) === 'events'
+  }
+
+  /**
+   * What a load of `metadata` needs, decided once per metadata (one lookup per query):
+   * - `inert`: nothing to check (unscoped, no subclasses, no relation leading to a scoped entity);
+   * - `events`: the subscriber's `afterLoad` can filter every relation ({@link coveredByLoadEvents});
+   * - `walk`: the result must be walked as a whole.
+   */
+  loadMode(metadata: EntityMetadata): LoadMode {
     this.refresh()
+    let mode = this.modes.get(metadata)
+    if (mode === undefined) {
+      const inert = this.scopeOf(metadata) === undefined && metadata.childEntityMetadatas.length === 0 && this.plan(metadata).length === 0
+      mode = inert ? 'inert' : this.coveredByEvents(metadata) ? 'events' : 'walk'
+      this.modes.set(metadata, mode)
+    }
+    return mode
+  }
+
+  private coveredByEvents(metadata: EntityMetadata): boolean {
     let covered = this.covered.get(metadata)
     if (covered === undefined) {
       covered = true
@@ -111,6 +135,7 @@ export class StripModel {
     this.byTarget = new Map()
     this.scopedPlans = new Map()
     this.covered = new Map()
+    this.modes = new Map()
     const reaching = new Set<EntityMetadata>(metadatas.filter((m) => this.scopeOf(m) !== undefined))
     for (let changed = true; changed; ) {
       changed = false

@@ -47,6 +47,11 @@ export class StripPass {
     ;(this.owners ??= []).push(stripped)
   }
 
+  /** True while the pass has removed nothing (the common case: `report` has nothing to do). */
+  get clean(): boolean {
+    return this.found === undefined && this.owners === undefined
+  }
+
   /** The rows of other tenants the pass removed, as reported. */
   get events(): readonly LeakEvent[] {
     return this.found ?? NONE

@@ -52,9 +52,21 @@ export function isForeignElement(scope: ScopedEntity, element: unknown, tenantId
   return found !== undefined && found !== null && !tenantEquals(scope, found, tenantId)
 }
 
-/** The tenant value of a row: a plain property read for a plain column, TypeORM's accessor otherwise (embedded, relation-backed). */
+/**
+ * The tenant value of a row: a plain property read for a plain column, and for a column that is also a relation's
+ * foreign key (`@Column() organizationId` beside `@ManyToOne() @JoinColumn({ name: 'organizationId' })`) while that
+ * relation is not loaded; TypeORM's accessor otherwise (embedded columns, a loaded relation, whose key it prefers).
+ */
 export function tenantValue(scope: ScopedEntity, row: object): unknown {
   const column = scope.column
-  if (column.embeddedMetadata === undefined && column.relationMetadata === undefined) return (row as Record<string, unknown>)[column.propertyName]
+  if (column.embeddedMetadata === undefined) {
+    const record = row as Record<string, unknown>
+    const relation = column.relationMetadata
+    if (relation === undefined) return record[column.propertyName]
+    if (!relation.isLazy && relation.embeddedMetadata === undefined && (record[relation.propertyName] === undefined || record[relation.propertyName] === null)) {
+      const value = record[column.propertyName]
+      if (typeof value !== 'object' || value === null) return value
+    }
+  }
   return column.getEntityValue(row)
 }

@@ -120,7 +120,8 @@ export class TenancyRuntime {
     const context = this.store.get()
     if (context === undefined) throw TenantContextMissingError.forEntity(scope.name)
     if (context.kind === 'tenant') {
-      for (const entity of scope.kind === 'entity' ? [scope] : scope.ends.map((end) => end.target)) assertComparable(context.tenantId, entity)
+      if (scope.kind === 'entity') assertComparable(context.tenantId, scope)
+      else for (const end of scope.ends) assertComparable(context.tenantId, end.target)
     }
     return context
   }
