@@ -11,6 +11,11 @@ export interface Plan {
    * a freshly shuffled order, so a burst of machine noise hits all variants alike.
    */
   readonly sequentialOps: number
+  /**
+   * Sequential mode: operations a variant runs in a row in its turn (1: every input is run by each variant back to
+   * back, the default; k: each variant runs k inputs in a row, then the next variant the same k).
+   */
+  readonly block: number
   /** Concurrent mode: rounds; in each, every variant (shuffled) runs `clients` x `perClient` operations. */
   readonly concurrentRounds: number
   /** Concurrent clients. */
@@ -46,6 +51,11 @@ export interface Measurement {
   /** Median CPU time of the client process per operation, µs (per batch / operations in concurrent mode). */
   readonly cpu_median_us: number
   readonly samples: number
+  /**
+   * A 95% interval of the wall-time ratio to the hand-written baseline of the same process (a paired bootstrap
+   * over inputs, or over rounds when concurrent); absent for the baseline itself.
+   */
+  readonly ratio_ci95?: readonly [number, number]
   /** Set when the workload failed for this variant (it was then not measured). */
   readonly error?: string
 }

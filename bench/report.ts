@@ -1,7 +1,7 @@
 import type { DatasetSize } from './dataset'
 import type { MicroResult, Mode } from './protocol'
 import type { VariantName } from './variants'
-import type { WorkloadName } from './workloads'
+import { READ_WORKLOADS, type WorkloadName } from './workloads'
 
 /** One row of bench/results/latest.json. */
 export interface ResultRow {
@@ -14,6 +14,8 @@ export interface ResultRow {
   readonly p10_ms: number
   readonly cpu_median_us: number
   readonly samples: number
+  /** A 95% interval of ratio_vs_handwritten (paired bootstrap over inputs, or rounds when concurrent). */
+  readonly ratio_ci95?: readonly [number, number]
   readonly error?: string
   /** median(variant) / median(handwritten), both measured in the same process, interleaved. */
   readonly ratio_vs_handwritten: number
@@ -52,6 +54,8 @@ const COLUMNS: readonly VariantName[] = ['no-filter', 'tenancy-als', 'tenancy-al
 
 const ratio = (value: number | null | undefined): string => (typeof value === 'number' && Number.isFinite(value) ? value.toFixed(2) : '–')
 
+const interval = (row: ResultRow): string => (row.ratio_ci95 ? `[${ratio(row.ratio_ci95[0])}–${ratio(row.ratio_ci95[1])}]` : '')
+
 const ms = (value: number): string => (value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3))
 
 /** The markdown report: one table per dataset and mode, ratios first, then the micro measurements. */
@@ -65,9 +69,10 @@ export function renderMarkdown(results: Results): string {
   )
   lines.push('')
   lines.push(
-    'Each cell: **median(variant) / median(handwritten)** of the wall time per operation, then in brackets the same ratio of the ' +
-      '10th percentiles (the operations the shared machine\'s scheduler did not delay) and of the client\'s CPU time per operation. ' +
-      'Absolute times, p90 included, are in latest.json.',
+    'Each cell: **median(variant) / median(handwritten)** of the wall time per operation, its 95% interval in square brackets ' +
+      '(a paired bootstrap over the inputs, or the rounds when concurrent: how far this run\'s noise could move it), then in ' +
+      'parentheses the same ratio of the 10th percentiles (the operations the shared machine\'s scheduler did not delay) and of the ' +
+      'client\'s CPU time per operation. Absolute times, p90 included, are in latest.json.',
   )
   for (const dataset of results.datasets) {
     for (const mode of ['sequential', 'concurrent'] as const) {
@@ -89,7 +94,7 @@ export function renderMarkdown(results: Results): string {
         const cells = COLUMNS.map((variant) => {
           const row = find(variant)
           if (row?.error) return 'failed (see latest.json)'
-          return row ? `**${ratio(row.ratio_vs_handwritten)}** (${ratio(row.p10_ratio_vs_handwritten)}, ${ratio(row.cpu_ratio_vs_handwritten)})` : '–'
+          return row ? `**${ratio(row.ratio_vs_handwritten)}** ${interval(row)} (${ratio(row.p10_ratio_vs_handwritten)}, ${ratio(row.cpu_ratio_vs_handwritten)})` : '–'
         })
         const delta = hand && als && !als.error ? `${(als.cpu_median_us - hand.cpu_median_us).toFixed(0)} µs` : '–'
         const base = hand ? `${ms(hand.median_ms)} (${ms(hand.p90_ms)}), ${hand.cpu_median_us.toFixed(0)}` : '–'
@@ -97,6 +102,7 @@ export function renderMarkdown(results: Results): string {
       }
     }
   }
+  lines.push(...renderTargets(results))
   lines.push('')
   lines.push('| measured alone | value |')
   lines.push('|---|---|')
@@ -110,14 +116,50 @@ export function renderMarkdown(results: Results): string {
   return lines.join('\n') + '\n'
 }
 
+/** The issue's targets, read off this run: tenancy-als / handwritten at most 1.03 on reads, and faster than RLS. */
+export const TARGET_RATIO = 1.03
+
+function renderTargets(results: Results): string[] {
+  const lines = ['', `**Against the targets** (tenancy-als with its defaults; at most ${TARGET_RATIO} times hand-written on every read, faster than RLS):`, '']
+  lines.push('| dataset, mode | ' + READ_WORKLOADS.join(' | ') + ' |')
+  lines.push('|---|' + READ_WORKLOADS.map(() => '---').join('|') + '|')
+  for (const dataset of results.datasets) {
+    for (const mode of ['sequential', 'concurrent'] as const) {
+      const rows = results.rows.filter((r) => r.dataset === dataset.name && r.mode === mode)
+      if (rows.length === 0) continue
+      const cells = READ_WORKLOADS.map((workload) => {
+        const als = rows.find((r) => r.workload === workload && r.variant === 'tenancy-als')
+        const rls = rows.find((r) => r.workload === workload && r.variant === 'rls')
+        if (!als || als.error) return '–'
+        const verdict = targetVerdict(als)
+        const vsRls = rls && !rls.error ? (als.median_ms < rls.median_ms ? ', faster than RLS' : ', **not faster than RLS**') : ''
+        return `${ratio(als.ratio_vs_handwritten)} ${interval(als)}: ${verdict}${vsRls}`
+      })
+      lines.push(`| ${dataset.name}, ${mode} | ${cells.join(' | ')} |`)
+    }
+  }
+  lines.push('')
+  lines.push(
+    `"met": the median ratio is at most ${TARGET_RATIO}. "not shown": above it, but the 95% interval reaches ${TARGET_RATIO} ` +
+      `(this run cannot tell). "missed": the whole interval is above ${TARGET_RATIO}.`,
+  )
+  return lines
+}
+
+/** `met`, `not shown` or `missed` for one tenancy-als row (see renderTargets). */
+export function targetVerdict(row: ResultRow): 'met' | 'not shown' | 'missed' {
+  if (row.ratio_vs_handwritten <= TARGET_RATIO) return 'met'
+  return row.ratio_ci95 && row.ratio_ci95[0] <= TARGET_RATIO ? 'not shown' : 'missed'
+}
+
 /** A plain-text table for the terminal. */
 export function renderText(results: Results): string {
   const lines: string[] = []
-  const header = ['dataset', 'mode', 'workload', 'variant', 'median ms', 'p90 ms', 'x handwritten', 'p10 x', 'cpu µs', 'cpu x']
+  const header = ['dataset', 'mode', 'workload', 'variant', 'median ms', 'p90 ms', 'x handwritten', '95% interval', 'p10 x', 'cpu µs', 'cpu x']
   const body = results.rows.map((r) =>
     r.error
-      ? [r.dataset, r.mode, r.workload, r.variant, 'failed', '', r.error.slice(0, 60), '', '', '']
-      : [r.dataset, r.mode, r.workload, r.variant, ms(r.median_ms), ms(r.p90_ms), r.ratio_vs_handwritten.toFixed(3), r.p10_ratio_vs_handwritten.toFixed(3), r.cpu_median_us.toFixed(0), r.cpu_ratio_vs_handwritten.toFixed(3)],
+      ? [r.dataset, r.mode, r.workload, r.variant, 'failed', '', r.error.slice(0, 60), '', '', '', '']
+      : [r.dataset, r.mode, r.workload, r.variant, ms(r.median_ms), ms(r.p90_ms), r.ratio_vs_handwritten.toFixed(3), r.ratio_ci95 ? `${r.ratio_ci95[0].toFixed(3)}-${r.ratio_ci95[1].toFixed(3)}` : '', r.p10_ratio_vs_handwritten.toFixed(3), r.cpu_median_us.toFixed(0), r.cpu_ratio_vs_handwritten.toFixed(3)],
   )
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)))
   const format = (row: readonly string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')

@@ -22,8 +22,8 @@ const int = (name: string, fallback: number): number => {
 }
 
 const plan: Plan = quick
-  ? { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 120), concurrentRounds: int('BENCH_ROUNDS', 8), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), modes: { small: ['sequential', 'concurrent'], large: [] } }
-  : { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 700), concurrentRounds: int('BENCH_ROUNDS', 48), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), modes: { large: ['sequential', 'concurrent'], small: ['sequential'] } }
+  ? { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 120), block: int('BENCH_BLOCK', 1), concurrentRounds: int('BENCH_ROUNDS', 8), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), modes: { small: ['sequential', 'concurrent'], large: [] } }
+  : { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 2000), block: int('BENCH_BLOCK', 1), concurrentRounds: int('BENCH_ROUNDS', 100), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), modes: { large: ['sequential', 'concurrent'], small: ['sequential'] } }
 
 const log = (line: string): void => {
   process.stderr.write(line + '\n')
@@ -133,8 +133,11 @@ async function main(): Promise<void> {
     baselines: clsRows.filter((r) => r.variant === 'handwritten'),
     micro: [...main.micro, ...cls.micro],
     notes: [
-      `Each variant was warmed up with ${plan.warmup} operations. Sequential: every input is run by each variant of a process back to back, ` +
-        `in a shuffled order (${plan.sequentialOps} operations per variant and workload). Concurrent: ${plan.concurrentRounds} rounds, each variant ` +
+      `Each variant was warmed up with ${plan.warmup} operations. Sequential: ` +
+        (plan.block === 1
+          ? `every input is run by each variant of a process back to back, in a shuffled order`
+          : `in each turn every variant of a process runs the same ${plan.block} inputs in a row, variants in a shuffled order`) +
+        ` (${plan.sequentialOps} operations per variant and workload). Concurrent: ${plan.concurrentRounds} rounds, each variant ` +
         `(shuffled) running ${plan.clients} clients x ${plan.perClient} operations on the same inputs. Ratios compare medians of per-operation latency.`,
       'tenancy-cls-hooked runs in a second process (cls-hooked installs async hooks that slow every await in the process), against a ' +
         'hand-written baseline in that same process; `ratio_vs_handwritten_without_cls_hooked` in latest.json compares it with the first process\'s baseline.',

@@ -3,7 +3,7 @@ import type { DatasetSize } from './dataset'
 import { ticketIdRange } from './dataset'
 import { measureContextLookup, measureStripPass } from './micro'
 import type { Measurement, MicroResult, Mode, WorkerResult, WorkerTask } from './protocol'
-import { median, p90, quantile, seededRandom, shuffle } from './stats'
+import { median, p90, quantile, ratioInterval, seededRandom, shuffle } from './stats'
 import { openVariant, type Variant } from './variants'
 import { workloads, type OperationInput, type Workload } from './workloads'
 
@@ -15,6 +15,8 @@ import { workloads, type OperationInput, type Workload } from './workloads'
 async function runWorker(task: WorkerTask): Promise<WorkerResult> {
   const started = Date.now()
   const random = seededRandom(task.seed)
+  // its own stream: the bootstrap never changes which inputs a run draws
+  const resampling = seededRandom(task.seed + 1)
   const measurements: Measurement[] = []
   let serial = 0
 
@@ -28,27 +30,32 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
   const once = (variant: Variant, workload: Workload, input: OperationInput): Promise<unknown> =>
     variant.request(input.organization, (manager) => workload.run(manager, variant.filter, input))
 
-  /** Wall time of each operation in ms, and the client process's CPU time per operation in µs. */
+  /**
+   * Wall time of each operation in ms with the group it ran in (its input when sequential, its round when
+   * concurrent: every variant ran the same groups), and the client process's CPU time per operation in µs.
+   */
   interface Samples {
     readonly wall: number[]
+    readonly groups: number[]
     readonly cpu: number[]
   }
-  const none = (): Samples => ({ wall: [], cpu: [] })
+  const none = (): Samples => ({ wall: [], groups: [], cpu: [] })
 
-  const timed = async (variant: Variant, workload: Workload, input: OperationInput, into: Samples, ownCpu: boolean): Promise<void> => {
+  const timed = async (variant: Variant, workload: Workload, input: OperationInput, into: Samples, ownCpu: boolean, group: number): Promise<void> => {
     const cpu0 = ownCpu ? process.cpuUsage() : undefined
     const t0 = process.hrtime.bigint()
     await once(variant, workload, input)
     into.wall.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    into.groups.push(group)
     if (cpu0) {
       const cpu = process.cpuUsage(cpu0)
       into.cpu.push(cpu.user + cpu.system)
     }
   }
 
-  async function batch(variant: Variant, workload: Workload, mode: Mode, batchInputs: readonly OperationInput[], into: Samples): Promise<void> {
+  async function batch(variant: Variant, workload: Workload, mode: Mode, batchInputs: readonly OperationInput[], into: Samples, group: number): Promise<void> {
     if (mode === 'sequential') {
-      for (const input of batchInputs) await timed(variant, workload, input, into, true)
+      for (const input of batchInputs) await timed(variant, workload, input, into, true, group)
       return
     }
     // Concurrent: CPU time can only be told per batch; one sample per batch, divided by its operations.
@@ -56,7 +63,7 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
     const cpu0 = process.cpuUsage()
     await Promise.all(
       Array.from({ length: clients }, async (_, client) => {
-        for (let i = client; i < batchInputs.length; i += clients) await timed(variant, workload, batchInputs[i]!, into, false)
+        for (let i = client; i < batchInputs.length; i += clients) await timed(variant, workload, batchInputs[i]!, into, false, group)
       }),
     )
     const cpu = process.cpuUsage(cpu0)
@@ -78,8 +85,8 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
           const slice = warm.slice(index * per, (index + 1) * per)
           const half = Math.floor(slice.length / 2)
           try {
-            await batch(variant, workload, 'sequential', slice.slice(0, half), none())
-            await batch(variant, workload, 'concurrent', slice.slice(half), none())
+            await batch(variant, workload, 'sequential', slice.slice(0, half), none(), 0)
+            await batch(variant, workload, 'concurrent', slice.slice(half), none(), 0)
           } catch (error) {
             failed.set(`${workload.name}/${variant.name}`, error instanceof Error ? `${error.name}: ${error.message}` : String(error))
             process.stderr.write(`  [${task.group}] ${workload.name} FAILED for ${variant.name}: ${String(error)}\n`)
@@ -91,17 +98,27 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
           const samples = new Map<string, Samples>(variants.map((v) => [v.name, none()]))
           const runnable = variants.filter((v) => !failed.has(`${workload.name}/${v.name}`))
           if (mode === 'sequential') {
-            for (const input of inputs(size, task.plan.sequentialOps)) {
-              for (const variant of shuffle([...runnable], random)) await timed(variant, workload, input, samples.get(variant.name)!, true)
+            const all = inputs(size, task.plan.sequentialOps)
+            const block = task.plan.block
+            for (let turn = 0; turn * block < all.length; turn++) {
+              const turnInputs = all.slice(turn * block, (turn + 1) * block)
+              for (const variant of shuffle([...runnable], random)) {
+                for (const input of turnInputs) await timed(variant, workload, input, samples.get(variant.name)!, true, turn)
+              }
             }
           } else {
             for (let round = 0; round < task.plan.concurrentRounds; round++) {
               const roundInputs = inputs(size, task.plan.clients * task.plan.perClient)
-              for (const variant of shuffle([...runnable], random)) await batch(variant, workload, mode, roundInputs, samples.get(variant.name)!)
+              for (const variant of shuffle([...runnable], random)) await batch(variant, workload, mode, roundInputs, samples.get(variant.name)!, round)
             }
           }
+          const hand = samples.get('handwritten')
           for (const variant of variants) {
             const values = samples.get(variant.name)!
+            const interval =
+              hand !== undefined && variant.name !== 'handwritten' && values.wall.length > 0
+                ? ratioInterval({ values: values.wall, groups: values.groups }, { values: hand.wall, groups: hand.groups }, resampling)
+                : undefined
             measurements.push({
               dataset: size.name,
               workload: workload.name,
@@ -112,6 +129,7 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
               p10_ms: quantile(values.wall, 0.1),
               cpu_median_us: median(values.cpu),
               samples: values.wall.length,
+              ...(interval !== undefined ? { ratio_ci95: interval } : {}),
               ...(failed.has(`${workload.name}/${variant.name}`) ? { error: failed.get(`${workload.name}/${variant.name}`) } : {}),
             })
           }

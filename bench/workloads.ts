@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm'
-import { ticketIdRange, type DatasetSize } from './dataset'
+import { SMALL, ticketIdRange, type DatasetSize } from './dataset'
 import { BenchTicket } from './model'
 import type { FilterKind } from './variants'
 
@@ -89,3 +89,8 @@ export function workloads(size: DatasetSize): Workload[] {
     },
   ]
 }
+
+/** The workloads that only read (the 1.03 target is about these). */
+export const READ_WORKLOADS: readonly WorkloadName[] = workloads(SMALL)
+  .filter((workload) => workload.read)
+  .map((workload) => workload.name)
