@@ -133,7 +133,8 @@ function renderTargets(results: Results): string[] {
         if (!als || als.error) return '–'
         const verdict = targetVerdict(als)
         const vsRls = rls && !rls.error ? (als.median_ms < rls.median_ms ? ', faster than RLS' : ', **not faster than RLS**') : ''
-        return `${ratio(als.ratio_vs_handwritten)} ${interval(als)}: ${verdict}${vsRls}`
+        const ci = als.ratio_ci95 ? ` [${als.ratio_ci95[0].toFixed(3)}–${als.ratio_ci95[1].toFixed(3)}]` : ''
+        return `${als.ratio_vs_handwritten.toFixed(3)}${ci}: ${verdict}${vsRls}`
       })
       lines.push(`| ${dataset.name}, ${mode} | ${cells.join(' | ')} |`)
     }

@@ -54,8 +54,9 @@ export function isForeignElement(scope: ScopedEntity, element: unknown, tenantId
 
 /**
  * The tenant value of a row: a plain property read for a plain column, and for a column that is also a relation's
- * foreign key (`@Column() organizationId` beside `@ManyToOne() @JoinColumn({ name: 'organizationId' })`) while that
- * relation is not loaded; TypeORM's accessor otherwise (embedded columns, a loaded relation, whose key it prefers).
+ * foreign key (`@Column() organizationId` beside `@ManyToOne() @JoinColumn({ name: 'organizationId' })`): the
+ * column's own property while the relation is not loaded, the referenced key of the loaded entity otherwise (the
+ * value TypeORM's accessor prefers); TypeORM's accessor for everything else (embedded columns, odd shapes).
  */
 export function tenantValue(scope: ScopedEntity, row: object): unknown {
   const column = scope.column
@@ -63,9 +64,18 @@ export function tenantValue(scope: ScopedEntity, row: object): unknown {
     const record = row as Record<string, unknown>
     const relation = column.relationMetadata
     if (relation === undefined) return record[column.propertyName]
-    if (!relation.isLazy && relation.embeddedMetadata === undefined && (record[relation.propertyName] === undefined || record[relation.propertyName] === null)) {
-      const value = record[column.propertyName]
-      if (typeof value !== 'object' || value === null) return value
+    if (!relation.isLazy && relation.embeddedMetadata === undefined) {
+      const related = record[relation.propertyName]
+      if (related === undefined || related === null) {
+        const value = record[column.propertyName]
+        if (typeof value !== 'object' || value === null) return value
+      } else if ((related as { constructor?: unknown }).constructor === relation.inverseEntityMetadata.target) {
+        // a loaded entity of the relation's own class: TypeORM reads the referenced column on it
+        const referenced = column.referencedColumn
+        if (referenced !== undefined && referenced.embeddedMetadata === undefined && referenced.relationMetadata === undefined) {
+          return (related as Record<string, unknown>)[referenced.propertyName]
+        }
+      }
     }
   }
   return column.getEntityValue(row)
