@@ -52,9 +52,12 @@ export interface Results {
 
 const COLUMNS: readonly VariantName[] = ['no-filter', 'tenancy-als', 'tenancy-als-no-failsafe', 'tenancy-cls-hooked', 'rls']
 
-const ratio = (value: number | null | undefined): string => (typeof value === 'number' && Number.isFinite(value) ? value.toFixed(2) : '–')
+const ratio = (value: number | null | undefined, digits = 2): string =>
+  typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '–'
 
-const interval = (row: ResultRow): string => (row.ratio_ci95 ? `[${ratio(row.ratio_ci95[0])}–${ratio(row.ratio_ci95[1])}]` : '')
+/** `[low–high]` of a row's 95% interval, or '' when it has none. */
+const interval = (row: ResultRow, digits = 2): string =>
+  row.ratio_ci95 ? `[${ratio(row.ratio_ci95[0], digits)}–${ratio(row.ratio_ci95[1], digits)}]` : ''
 
 const ms = (value: number): string => (value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3))
 
@@ -133,8 +136,8 @@ function renderTargets(results: Results): string[] {
         if (!als || als.error) return '–'
         const verdict = targetVerdict(als)
         const vsRls = rls && !rls.error ? (als.median_ms < rls.median_ms ? ', faster than RLS' : ', **not faster than RLS**') : ''
-        const ci = als.ratio_ci95 ? ` [${als.ratio_ci95[0].toFixed(3)}–${als.ratio_ci95[1].toFixed(3)}]` : ''
-        return `${als.ratio_vs_handwritten.toFixed(3)}${ci}: ${verdict}${vsRls}`
+        const ci = als.ratio_ci95 ? ` ${interval(als, 3)}` : ''
+        return `${ratio(als.ratio_vs_handwritten, 3)}${ci}: ${verdict}${vsRls}`
       })
       lines.push(`| ${dataset.name}, ${mode} | ${cells.join(' | ')} |`)
     }
@@ -160,7 +163,7 @@ export function renderText(results: Results): string {
   const body = results.rows.map((r) =>
     r.error
       ? [r.dataset, r.mode, r.workload, r.variant, 'failed', '', r.error.slice(0, 60), '', '', '', '']
-      : [r.dataset, r.mode, r.workload, r.variant, ms(r.median_ms), ms(r.p90_ms), r.ratio_vs_handwritten.toFixed(3), r.ratio_ci95 ? `${r.ratio_ci95[0].toFixed(3)}-${r.ratio_ci95[1].toFixed(3)}` : '', r.p10_ratio_vs_handwritten.toFixed(3), r.cpu_median_us.toFixed(0), r.cpu_ratio_vs_handwritten.toFixed(3)],
+      : [r.dataset, r.mode, r.workload, r.variant, ms(r.median_ms), ms(r.p90_ms), r.ratio_vs_handwritten.toFixed(3), interval(r, 3), r.p10_ratio_vs_handwritten.toFixed(3), r.cpu_median_us.toFixed(0), r.cpu_ratio_vs_handwritten.toFixed(3)],
   )
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)))
   const format = (row: readonly string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')

@@ -1,4 +1,4 @@
-import type { TenantId } from '../tenant-id'
+import { sameTenant, type TenantId } from '../tenant-id'
 
 /**
  * What the current async flow runs as: one tenant, or an explicit bypass.
@@ -34,4 +34,14 @@ export function tenantScope(tenantId: TenantId): TenantScope {
     scopes.set(tenantId, (scope = Object.freeze({ kind: 'tenant' as const, tenantId })))
   }
   return scope
+}
+
+/**
+ * True when `a` and `b` are the same context: the same tenant (`42` and `'42'` are one), or both a bypass. No
+ * context is the same as nothing, not even itself.
+ */
+export function sameContext(a: TenantContext | undefined, b: TenantContext | undefined): boolean {
+  if (a === undefined || b === undefined) return false
+  if (a.kind === 'bypass' || b.kind === 'bypass') return a.kind === b.kind
+  return sameTenant(a.tenantId, b.tenantId)
 }

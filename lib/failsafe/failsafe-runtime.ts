@@ -1,5 +1,4 @@
 import type { DataSource } from 'typeorm'
-import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import type { RelationMetadata } from 'typeorm/metadata/RelationMetadata'
 import { CrossTenantRowError, TenantContextMissingError } from '../errors'
 import type { TenancyRuntime } from '../install/tenancy-runtime'
@@ -67,7 +66,7 @@ export class FailsafeRuntime {
 
   /**
    * True when the subscriber's `afterLoad` fires for every entity a query of this DataSource loads (it is in
-   * `dataSource.subscribers`, and TypeORM calls it for every entity): see `StripModel.coveredByLoadEvents`.
+   * `dataSource.subscribers`, and TypeORM calls it for every entity): see `StripModel.loadMode`.
    */
   get subscribed(): boolean {
     const subscriber = this.subscriber
@@ -137,11 +136,6 @@ export class FailsafeRuntime {
     } catch {
       // the query's error wins; the rows were reported before the throw
     }
-  }
-
-  /** True when loaded rows of `metadata` can never hold a scoped row (unscoped, no relation leading to one): nothing to check. */
-  isInert(metadata: EntityMetadata): boolean {
-    return this.model.loadMode(metadata) === 'inert'
   }
 
   /** The relations the failsafe stripped from `entity`, if any. */

@@ -27,7 +27,6 @@ export class StripModel {
   private builtFor: readonly EntityMetadata[] | undefined
   private plans = new Map<EntityMetadata, readonly PlannedRelation[]>()
   private scopedPlans = new Map<EntityMetadata, readonly PlannedRelation[]>()
-  private covered = new Map<EntityMetadata, boolean>()
   private modes = new Map<EntityMetadata, LoadMode>()
   private byTarget = new Map<unknown, EntityMetadata | null>()
   private lastScoped: EntityMetadata | undefined
@@ -63,21 +62,13 @@ export class StripModel {
   }
 
   /**
-   * True when the subscriber's `afterLoad` alone filters every relation a join-loaded result of `metadata` can
-   * hold: TypeORM fires it for every entity of the graph, and the subscriber filters each one's scoped
-   * relations. Not so when the graph can hold a lazy relation (TypeORM does not broadcast into one loaded by a
-   * join) or an entity with subclasses (a subclass's own relations are not broadcast, and an unscoped parent
-   * class may have scoped subclasses): then the result is walked as a whole.
-   */
-  coveredByLoadEvents(metadata: EntityMetadata): boolean {
-    return this.loadMode(metadata) === 'events'
-  }
-
-  /**
    * What a load of `metadata` needs, decided once per metadata (one lookup per query):
    * - `inert`: nothing to check (unscoped, no subclasses, no relation leading to a scoped entity);
-   * - `events`: the subscriber's `afterLoad` can filter every relation ({@link coveredByLoadEvents});
-   * - `walk`: the result must be walked as a whole.
+   * - `events`: the subscriber's `afterLoad` alone filters every relation a join-loaded result can hold (TypeORM
+   *   fires it for every entity of the graph, and the subscriber filters each one's scoped relations);
+   * - `walk`: the result must be walked as a whole, because the graph can hold a lazy relation (TypeORM does not
+   *   broadcast into one loaded by a join) or an entity with subclasses (a subclass's own relations are not
+   *   broadcast, and an unscoped parent class may have scoped subclasses).
    */
   loadMode(metadata: EntityMetadata): LoadMode {
     this.refresh()
@@ -90,26 +81,22 @@ export class StripModel {
     return mode
   }
 
+  /** See `events` in {@link loadMode}: no lazy relation and no inheritance anywhere in the graph. */
   private coveredByEvents(metadata: EntityMetadata): boolean {
-    let covered = this.covered.get(metadata)
-    if (covered === undefined) {
-      covered = true
-      const seen = new Set<EntityMetadata>([metadata])
-      const stack = [metadata]
-      while (covered && stack.length > 0) {
-        const current = stack.pop()!
-        if (current.childEntityMetadatas.length > 0 || current.parentEntityMetadata) covered = false
-        for (const planned of this.plan(current)) {
-          if (planned.relation.isLazy) covered = false
-          if (!seen.has(planned.target)) {
-            seen.add(planned.target)
-            stack.push(planned.target)
-          }
+    const seen = new Set<EntityMetadata>([metadata])
+    const stack = [metadata]
+    while (stack.length > 0) {
+      const current = stack.pop()!
+      if (current.childEntityMetadatas.length > 0 || current.parentEntityMetadata) return false
+      for (const planned of this.plan(current)) {
+        if (planned.relation.isLazy) return false
+        if (!seen.has(planned.target)) {
+          seen.add(planned.target)
+          stack.push(planned.target)
         }
       }
-      this.covered.set(metadata, covered)
     }
-    return covered
+    return true
   }
 
   /**
@@ -134,7 +121,6 @@ export class StripModel {
     this.builtFor = metadatas
     this.byTarget = new Map()
     this.scopedPlans = new Map()
-    this.covered = new Map()
     this.modes = new Map()
     const reaching = new Set<EntityMetadata>(metadatas.filter((m) => this.scopeOf(m) !== undefined))
     for (let changed = true; changed; ) {

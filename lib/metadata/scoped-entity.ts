@@ -40,7 +40,7 @@ export type Scope = ScopedEntity | ScopedJunction
 
 const INTEGER_TYPES = new Set<unknown>([Number, 'int', 'int2', 'int4', 'int8', 'integer', 'tinyint', 'smallint', 'mediumint', 'bigint'])
 const NUMERIC_TYPES = new Set<unknown>([
-  Number, 'int', 'int2', 'int4', 'int8', 'integer', 'tinyint', 'smallint', 'mediumint', 'bigint',
+  ...INTEGER_TYPES,
   'float', 'float4', 'float8', 'double', 'double precision', 'real', 'decimal', 'numeric', 'dec',
 ])
 

@@ -1,12 +1,11 @@
 import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import type { RelationMetadata } from 'typeorm/metadata/RelationMetadata'
 import { RelationLoader } from 'typeorm/query-builder/RelationLoader'
-import type { TenantContext } from '../context/tenant-context'
+import { sameContext, type TenantContext } from '../context/tenant-context'
 import { TenantContextMissingError, TypeormIncompatibleError } from '../errors'
 import { runtimeOf } from '../install/runtime-registry'
 import type { TenancyRuntime } from '../install/tenancy-runtime'
 import { typeormVersion } from '../install/typeorm-version'
-import { sameTenant } from '../tenant-id'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Method = (this: any, ...args: unknown[]) => unknown
@@ -233,11 +232,4 @@ function refused(guard: LazyGuard): Promise<never> {
   const promise = Promise.reject(TenantContextMissingError.forEntity(guard.scopedEntity))
   promise.catch(() => undefined)
   return promise
-}
-
-/** Whether a value loaded under `loaded` may be returned under `current` (same tenant, or both a bypass). */
-function sameContext(loaded: TenantContext | undefined, current: TenantContext): boolean {
-  if (loaded === undefined) return false
-  if (loaded.kind === 'bypass' || current.kind === 'bypass') return loaded.kind === current.kind
-  return sameTenant(loaded.tenantId, current.tenantId)
 }

@@ -3,9 +3,8 @@ import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata'
 import type { RelationMetadata } from 'typeorm/metadata/RelationMetadata'
 import type { TenancyRuntime } from '../install/tenancy-runtime'
-import type { TenantContext } from '../context/tenant-context'
+import { sameContext, type TenantContext } from '../context/tenant-context'
 import { CrossTenantWriteError } from '../errors'
-import { sameTenant } from '../tenant-id'
 
 /** A reference from a written row to rows of a scoped entity: the referenced columns and their values. */
 export interface Reference {
@@ -74,10 +73,7 @@ export class VerifiedReferences extends Map<EntityMetadata, Set<string>> {
 
   /** True when `context` is the one the batch was verified under (the same tenant, or both a bypass). */
   isFor(context: TenantContext | undefined): boolean {
-    const own = this.context
-    if (own === undefined || context === undefined) return false
-    if (own.kind === 'bypass' || context.kind === 'bypass') return own.kind === context.kind
-    return sameTenant(own.tenantId, context.tenantId)
+    return sameContext(this.context, context)
   }
 
   /** A reference to a row the batch inserts: left to the check at the referencing builder's execution. */
