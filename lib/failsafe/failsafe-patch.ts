@@ -3,11 +3,12 @@ import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata'
 import type { RelationMetadata } from 'typeorm/metadata/RelationMetadata'
 import { EntityPersistExecutor } from 'typeorm/persistence/EntityPersistExecutor'
 import { RelationLoader } from 'typeorm/query-builder/RelationLoader'
+import { Broadcaster } from 'typeorm/subscriber/Broadcaster'
 import { TypeormIncompatibleError } from '../errors'
 import { typeormVersion } from '../install/typeorm-version'
+import { enterLoadBroadcast, insideLoadBroadcast, leaveLoadBroadcast } from './broadcast-pass'
 import { failsafeOf, type FailsafeRuntime } from './failsafe-runtime'
 import { asCheckedLoad, insideCheckedLoad } from './load-frame'
-import type { LoadMode } from './strip-model'
 import type { StripPass } from './strip-pass'
 import { unsafeWrite } from './write-after-strip'
 
@@ -24,6 +25,10 @@ interface SelectInternals {
 interface EntitiesAndRaw {
   entities: unknown[]
   raw: unknown[]
+}
+
+interface BroadcasterInternals {
+  readonly queryRunner?: { readonly connection?: object; readonly dataSource?: object }
 }
 
 interface LoaderInternals {
@@ -46,6 +51,7 @@ interface PersistInternals {
 
 const PATCHED = [
   [SelectQueryBuilder.prototype, 'SelectQueryBuilder', 'executeEntitiesAndRawResults'],
+  [Broadcaster.prototype, 'Broadcaster', 'broadcastLoadEvent'],
   [RelationLoader.prototype, 'RelationLoader', 'load'],
   [TreeRepository.prototype, 'TreeRepository', 'findTrees'],
   [TreeRepository.prototype, 'TreeRepository', 'findDescendantsTree'],
@@ -68,9 +74,13 @@ let patched = false
  * Wraps, once per process, the places where TypeORM hands loaded entities back. Every wrapper does nothing
  * for a DataSource without the failsafe.
  *
+ * - `Broadcaster.broadcastLoadEvent` (the synchronous call that fires a query's `afterLoad` events): before
+ *   any `afterLoad` runs, removes the root rows of other tenants from the array the query returns; the
+ *   subscriber's `afterLoad` calls share its pass, reported once when it returns.
  * - `SelectQueryBuilder.executeEntitiesAndRawResults` (every find, `getMany`, `getOne`, `getRawAndEntities`,
- *   `getManyAndCount`, the snapshot `save` loads): removes root rows of other tenants from `entities` and walks
- *   their loaded relations (including those strategy `query` fills after the load events).
+ *   `getManyAndCount`, the snapshot `save` loads), when the load events cannot see the whole result (strategy
+ *   `query`, `callListeners(false)`, lazy relations, inheritance, no context): removes root rows of other
+ *   tenants from `entities` and walks their loaded relations once the query returns.
  * - `RelationLoader.load` (lazy relations once awaited, `relation().of().loadOne()/loadMany()`): filters the
  *   rows loaded for the owners, and remembers the owners as stripped.
  * - `TreeRepository.findTrees / findDescendantsTree / findAncestorsTree`: walks the assembled tree, so a child
@@ -84,27 +94,75 @@ export function patchFailsafe(): void {
 
   const select = SelectQueryBuilder.prototype as unknown as Record<string, Method>
   const executeEntitiesAndRawResults = select['executeEntitiesAndRawResults']!
-  // Not an async function: a DataSource without the failsafe, an inert entity or a bypass gets TypeORM's own
-  // promise back, with no extra promise or await around it. A check that throws rejects, as TypeORM's does.
+  // Not an async function: a DataSource without the failsafe, an inert entity, a bypass, and a load the load
+  // broadcast checks whole get TypeORM's own promise back, with no extra promise or await around it. A check
+  // that throws rejects, as TypeORM's does.
   select['executeEntitiesAndRawResults'] = function (this: SelectInternals, ...args: unknown[]) {
     let failsafe: FailsafeRuntime | undefined
     let metadata: EntityMetadata
-    let mode: LoadMode
-    let pass: StripPass | undefined
+    let pass: StripPass
+    let nestedLoads: boolean
     try {
       failsafe = failsafeOf(this.dataSource ?? this.connection)
       if (failsafe === undefined || insideCheckedLoad()) return executeEntitiesAndRawResults.apply(this, args)
       const mainAlias = this.expressionMap.mainAlias
       if (!mainAlias?.hasMetadata) return executeEntitiesAndRawResults.apply(this, args)
       metadata = mainAlias.metadata
-      mode = failsafe.model.loadMode(metadata)
+      const mode = failsafe.model.loadMode(metadata)
       if (mode === 'inert') return executeEntitiesAndRawResults.apply(this, args)
-      pass = failsafe.passForContext()
-      if (pass === undefined) return executeEntitiesAndRawResults.apply(this, args)
+      const context = failsafe.tenancy.store.get()
+      // under runWithoutTenant nothing is stripped
+      if (context !== undefined && context.kind !== 'tenant') return executeEntitiesAndRawResults.apply(this, args)
+      nestedLoads = (this.relationMetadatas?.length ?? 0) > 0
+      // The load broadcast checks the whole result when the subscriber's afterLoad sees every entity of it
+      // (join-loaded relations, listeners on, no lazy relation or inheritance in the graph): it filters the root
+      // rows and each entity's relations in the same synchronous call. Otherwise the result is walked here.
+      if (context !== undefined && mode === 'events' && !nestedLoads && this.expressionMap.callListeners === true && failsafe.subscribed) {
+        return executeEntitiesAndRawResults.apply(this, args)
+      }
+      pass = context === undefined ? failsafe.failClosedPass() : failsafe.passFor(context.tenantId)
     } catch (error) {
       return Promise.reject(error)
     }
-    return checkedLoad(this, executeEntitiesAndRawResults, args, failsafe, metadata, mode, pass)
+    return checkedLoad(this, executeEntitiesAndRawResults, args, failsafe, metadata, pass, nestedLoads)
+  }
+
+  const broadcaster = Broadcaster.prototype as unknown as Record<string, Method>
+  const broadcastLoadEvent = broadcaster['broadcastLoadEvent']!
+  // Synchronous, as TypeORM's: it fires every afterLoad of a query's result in one call and recurses into the
+  // loaded relations. The root call first removes the root rows of other tenants from the array TypeORM returns
+  // (so no afterLoad, the application's included, sees them), gives the subscriber one pass for every event of
+  // the result, and reports once.
+  broadcaster['broadcastLoadEvent'] = function (this: BroadcasterInternals, ...args: unknown[]) {
+    if (insideLoadBroadcast()) return broadcastLoadEvent.apply(this, args)
+    dispatchSeen = true
+    const queryRunner = this.queryRunner
+    const failsafe = failsafeOf(queryRunner?.dataSource ?? queryRunner?.connection)
+    const metadata = args[1] as EntityMetadata
+    let pass: StripPass | undefined
+    if (failsafe !== undefined && failsafe.model.loadMode(metadata) !== 'inert') {
+      const context = failsafe.tenancy.store.get()
+      // no context: the result-level check fails closed when the query returns; a bypass strips nothing
+      if (context !== undefined && context.kind === 'tenant') pass = failsafe.passFor(context.tenantId)
+    }
+    const previous = enterLoadBroadcast(pass)
+    let returned: unknown
+    try {
+      // inside a load checked as a whole (a lazy relation, a tree, strategy `query`), root rows are left to that
+      // check, which knows the owner that loses them
+      const entities = args[2]
+      if (pass !== undefined && !insideCheckedLoad() && Array.isArray(entities) && entities.length > 0) {
+        keepInPlace(entities, pass.roots(metadata, entities, false))
+      }
+      returned = broadcastLoadEvent.apply(this, args)
+    } catch (error) {
+      leaveLoadBroadcast(previous)
+      if (pass !== undefined) failsafe!.reportAfterFailure(pass)
+      throw error
+    }
+    leaveLoadBroadcast(previous)
+    if (pass !== undefined) failsafe!.report(pass)
+    return returned
   }
 
   const loader = RelationLoader.prototype as unknown as Record<string, Method>
@@ -158,44 +216,40 @@ export function patchFailsafe(): void {
   }
 }
 
-/** The checked part of `executeEntitiesAndRawResults`: runs the load, then filters its roots and reports. */
+/** The checked part of `executeEntitiesAndRawResults`: runs the load, then filters and walks its result and reports. */
 async function checkedLoad(
   qb: SelectInternals,
   execute: Method,
   args: unknown[],
   failsafe: FailsafeRuntime,
   metadata: EntityMetadata,
-  mode: LoadMode,
   pass: StripPass,
+  nestedLoads: boolean,
 ): Promise<EntitiesAndRaw> {
-  const nestedLoads = (qb.relationMetadatas?.length ?? 0) > 0
-  // One walk per load: when the subscriber's afterLoad sees every entity of the result (join-loaded relations,
-  // listeners on, no lazy relation or inheritance in the graph), it filters each entity's relations with this
-  // query's pass, and only the root rows are left to check here. Otherwise the whole result is walked.
-  const queryRunner = args[0]
-  const shared =
-    mode === 'events' &&
-    !nestedLoads &&
-    !pass.failClosed &&
-    qb.expressionMap.callListeners === true &&
-    typeof queryRunner === 'object' &&
-    queryRunner !== null &&
-    failsafe.subscribed
-  let result: EntitiesAndRaw
-  if (shared) {
-    const previous = failsafe.beginLoad(queryRunner, pass)
-    try {
-      result = (await execute.apply(qb, args)) as EntitiesAndRaw
-    } catch (error) {
-      failsafe.endLoad(queryRunner, pass, previous)
-      failsafe.reportAfterFailure(pass)
-      throw error
-    }
-    failsafe.endLoad(queryRunner, pass, previous)
-  } else {
-    result = (await (nestedLoads ? asCheckedLoad(() => execute.apply(qb, args)) : execute.apply(qb, args))) as EntitiesAndRaw
-  }
-  if (result.entities.length > 0) result.entities = pass.roots(metadata, result.entities, !shared)
+  const result = (await (nestedLoads ? asCheckedLoad(() => execute.apply(qb, args)) : execute.apply(qb, args))) as EntitiesAndRaw
+  if (result.entities.length > 0) result.entities = pass.roots(metadata, result.entities)
   failsafe.report(pass)
   return result
+}
+
+/** Makes `array` hold `kept` (a filtered copy of it), in place: TypeORM returns this very array. */
+function keepInPlace(array: unknown[], kept: readonly unknown[]): void {
+  if (kept === array) return
+  array.length = 0
+  for (let i = 0; i < kept.length; i++) array.push(kept[i])
+}
+
+let dispatchSeen = false
+
+/**
+ * Called after {@link patchFailsafe}. Checks that TypeORM's `Broadcaster.broadcast('Load', ...)` still dispatches to `broadcastLoadEvent`, which the
+ * failsafe wraps: with no subscriber and no relation, the probe runs no listener and touches nothing.
+ */
+export function assertLoadDispatch(): void {
+  dispatchSeen = false
+  const probe = { dataSource: { subscribers: [] }, connection: { subscribers: [] } }
+  const metadata = { relations: [], afterLoadListeners: [], target: class Probe {} }
+  const broadcaster = new Broadcaster(probe as never) as unknown as { broadcast(event: string, ...args: unknown[]): Promise<void> }
+  void broadcaster.broadcast('Load', metadata, []).catch(() => undefined)
+  if (!dispatchSeen) throw TypeormIncompatibleError.forShape(typeormVersion(), "Broadcaster.broadcast('Load') no longer calls broadcastLoadEvent (the failsafe wraps it)")
 }

@@ -54,9 +54,14 @@ export class FailsafeRuntime {
    */
   passForContext(): StripPass | undefined {
     const context = this.tenancy.store.get()
-    if (context === undefined) return new StripPass(this.model, NO_TENANT, true)
+    if (context === undefined) return this.failClosedPass()
     if (context.kind !== 'tenant') return undefined
     return new StripPass(this.model, context.tenantId)
+  }
+
+  /** A pass for a load with no context at all (see {@link passForContext}). */
+  failClosedPass(): StripPass {
+    return new StripPass(this.model, NO_TENANT, true)
   }
 
   /** A pass for an explicit tenant (the pure `stripCrossTenantRows`). */
@@ -74,32 +79,6 @@ export class FailsafeRuntime {
     const subscribers = this.dataSource.subscribers as readonly object[]
     // installTenancy puts it first: one read in the common case
     return subscribers[0] === subscriber || subscribers.includes(subscriber)
-  }
-
-  /**
-   * Makes `pass` the pass of the load running on `queryRunner` (its load events use it instead of a pass per
-   * entity); returns the one it replaces, for {@link endLoad}. The pass is kept on the query runner itself, under
-   * a symbol of this module (one property read per load event, no table lookup); every `beginLoad` is paired with
-   * an `endLoad` in the same call, on success and on failure, so no pass outlives its query.
-   */
-  beginLoad(queryRunner: object, pass: StripPass): StripPass | undefined {
-    const holder = queryRunner as LoadHolder
-    const previous = holder[LOAD_PASS]
-    holder[LOAD_PASS] = pass
-    return previous
-  }
-
-  endLoad(queryRunner: object, pass: StripPass, previous: StripPass | undefined): void {
-    const holder = queryRunner as LoadHolder
-    if (holder[LOAD_PASS] !== pass) return
-    holder[LOAD_PASS] = previous === undefined || previous.reported ? undefined : previous
-  }
-
-  /** The pass of the load running on `queryRunner`, when it is one of `tenantId` and not reported yet. */
-  loadPass(queryRunner: object | undefined, tenantId: TenantId): StripPass | undefined {
-    if (queryRunner === undefined) return undefined
-    const pass = (queryRunner as LoadHolder)[LOAD_PASS]
-    return pass !== undefined && !pass.reported && pass.tenantId === tenantId ? pass : undefined
   }
 
   /** Counts, remembers and logs what a pass removed; throws under `onLeak: 'throw'`. */
@@ -164,13 +143,6 @@ export class FailsafeRuntime {
     this.byEntity = new Map()
     this.refusedWrites = 0
   }
-}
-
-/** Where a query runner holds the pass of the load running on it (see `FailsafeRuntime.beginLoad`). */
-const LOAD_PASS = Symbol('typeorm-tenancy load pass')
-
-interface LoadHolder {
-  [LOAD_PASS]?: StripPass | undefined
 }
 
 /** The tenant of a pass run with no context: equal to no tenant id, so every scoped row is foreign. */

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm'
 import type { TenancyRuntime } from '../install/tenancy-runtime'
 import { TenancyFailsafeSubscriber } from '../subscriber/tenancy-failsafe-subscriber'
 import { failsafeSettings } from './failsafe-options'
-import { assertFailsafeShape, patchFailsafe } from './failsafe-patch'
+import { assertFailsafeShape, assertLoadDispatch, patchFailsafe } from './failsafe-patch'
 import { FailsafeRuntime, failsafeOf, registerFailsafe } from './failsafe-runtime'
 
 /**
@@ -15,6 +15,7 @@ export function installFailsafe(runtime: TenancyRuntime, options: { failsafe?: u
   if (!settings.enabled) return
   assertFailsafeShape()
   patchFailsafe()
+  assertLoadDispatch()
   registerFailsafe(runtime.dataSource, new FailsafeRuntime(runtime, settings))
 }
 

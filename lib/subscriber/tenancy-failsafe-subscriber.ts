@@ -1,5 +1,6 @@
 import type { EntitySubscriberInterface, LoadEvent } from 'typeorm'
 import type { FailsafeRuntime } from '../failsafe/failsafe-runtime'
+import { activeLoadPass, insideLoadBroadcast } from '../failsafe/broadcast-pass'
 import { readRelation } from '../failsafe/strip-pass'
 
 /**
@@ -14,8 +15,9 @@ import { readRelation } from '../failsafe/strip-pass'
  * returns the result (see `patchFailsafe`). Under `runWithoutTenant` it does nothing.
  *
  * Cost: an entity with no loaded relation to a scoped entity (a leaf) costs a few property reads, no context
- * lookup and no allocation. Inside a query the failsafe wraps, the calls share that query's pass, which the
- * wrapper reports once; elsewhere each call reports its own.
+ * lookup and no allocation. Inside TypeORM's load broadcast (every query's `afterLoad` events), the calls share
+ * the pass the broadcast wrapper set for that query and reports once (see `patchFailsafe`); a call from
+ * anywhere else reports its own.
  */
 export class TenancyFailsafeSubscriber implements EntitySubscriberInterface {
   constructor(private readonly failsafe: FailsafeRuntime) {}
@@ -33,12 +35,18 @@ export class TenancyFailsafeSubscriber implements EntitySubscriberInterface {
       loaded = typeof value === 'object' && value !== null
     }
     if (!loaded) return
+    // inside the load broadcast of a query (TypeORM's own events): its pass, which the broadcast reports
+    const active = activeLoadPass()
+    if (active !== undefined) {
+      active.shallow(entity, metadata, plan)
+      return
+    }
+    if (insideLoadBroadcast()) return // a broadcast with no pass: no DataSource failsafe, no tenant, or a bypass
     const context = this.failsafe.tenancy.store.get()
     // no context: the result-level check fails closed when the query returns
     if (context === undefined || context.kind !== 'tenant') return
-    const shared = this.failsafe.loadPass(event?.queryRunner, context.tenantId)
-    const pass = shared ?? this.failsafe.passFor(context.tenantId)
+    const pass = this.failsafe.passFor(context.tenantId)
     pass.shallow(entity, metadata, plan)
-    if (shared === undefined) this.failsafe.report(pass)
+    this.failsafe.report(pass)
   }
 }

@@ -42,6 +42,18 @@ class UserSubscriber implements EntitySubscriberInterface<FsCustomer> {
   }
 }
 
+/** Records the tenants of the addresses an application subscriber's afterLoad is given. */
+const addressesSeenByUser: number[] = []
+@EventSubscriber()
+class UserAddressSubscriber implements EntitySubscriberInterface<FsAddress> {
+  listenTo() {
+    return FsAddress
+  }
+  afterLoad(entity: FsAddress): void {
+    addressesSeenByUser.push(entity.merchantId)
+  }
+}
+
 const throwLogger = new RecordingLogger()
 describeEachDialect("Failsafe policy onLeak: 'throw'", { entities, tenancy: { unsafeDisableQueryFilter: true, onLeak: 'throw', logger: throwLogger } }, (db) => {
   it('throws CrossTenantRowError naming the row and the relation, after logging and counting it', async () => {
@@ -61,17 +73,30 @@ describeEachDialect("Failsafe policy onLeak: 'throw'", { entities, tenancy: { un
   })
 })
 
-describeEachDialect('Failsafe registration before initialize()', { entities, tenancy: { unsafeDisableQueryFilter: true, logger: new RecordingLogger() }, extra: { subscribers: [UserSubscriber] } }, (db) => {
+describeEachDialect('Failsafe registration before initialize()', { entities, tenancy: { unsafeDisableQueryFilter: true, logger: new RecordingLogger() }, extra: { subscribers: [UserSubscriber, UserAddressSubscriber] } }, (db) => {
   it('puts its subscriber first, so application subscribers see filtered relations in afterLoad', async () => {
     const subscribers = db().dataSource.subscribers
     expect(subscribers[0]).to.be.instanceOf(TenancyFailsafeSubscriber)
     expect(subscribers[1]).to.be.instanceOf(UserSubscriber)
+    expect(subscribers[2]).to.be.instanceOf(UserAddressSubscriber)
     expect(subscribers.filter((s) => s instanceof TenancyFailsafeSubscriber)).to.have.length(1)
     const id = await seedCustomer(db())
     seenByUser.length = 0
     const customer = await runWithTenant(A, () => loadCustomer(db(), id))
     expect(customer.addresses.map((a) => a.merchantId)).to.deep.equal([A])
     expect(seenByUser).to.deep.equal([1])
+  })
+
+  it("removes another tenant's root rows before any afterLoad runs, so application subscribers never see them", async () => {
+    await seedCustomer(db())
+    const all = await runWithoutTenant(() => db().dataSource.manager.find(FsAddress))
+    expect(all.map((a) => a.merchantId)).to.include(B) // precondition: the query (filter off) returns B's rows
+    addressesSeenByUser.length = 0
+    const loaded = await runWithTenant(A, () => db().dataSource.manager.find(FsAddress))
+    expect(loaded.length).to.be.greaterThan(0)
+    expect(loaded.map((a) => a.merchantId).every((t) => t === A)).to.equal(true)
+    expect(addressesSeenByUser.length).to.equal(loaded.length)
+    expect(addressesSeenByUser.every((t) => t === A)).to.equal(true)
   })
 })
 
