@@ -97,34 +97,36 @@ export function patchFailsafe(): void {
   // Not an async function: a DataSource without the failsafe, an inert entity, a bypass, and a load the load
   // broadcast checks whole get TypeORM's own promise back, with no extra promise or await around it. A check
   // that throws rejects, as TypeORM's does.
-  select['executeEntitiesAndRawResults'] = function (this: SelectInternals, ...args: unknown[]) {
+  // TypeORM's signature, `(queryRunner)`, spelled out: a call through `apply` with a rest array cost more than the
+  // checks around it
+  select['executeEntitiesAndRawResults'] = function (this: SelectInternals, queryRunner: unknown) {
     let failsafe: FailsafeRuntime | undefined
     let metadata: EntityMetadata
     let pass: StripPass
     let nestedLoads: boolean
     try {
       failsafe = failsafeOf(this.dataSource ?? this.connection)
-      if (failsafe === undefined || insideCheckedLoad()) return executeEntitiesAndRawResults.apply(this, args)
+      if (failsafe === undefined || insideCheckedLoad()) return executeEntitiesAndRawResults.call(this, queryRunner)
       const mainAlias = this.expressionMap.mainAlias
-      if (!mainAlias?.hasMetadata) return executeEntitiesAndRawResults.apply(this, args)
+      if (!mainAlias?.hasMetadata) return executeEntitiesAndRawResults.call(this, queryRunner)
       metadata = mainAlias.metadata
       const mode = failsafe.model.loadMode(metadata)
-      if (mode === 'inert') return executeEntitiesAndRawResults.apply(this, args)
+      if (mode === 'inert') return executeEntitiesAndRawResults.call(this, queryRunner)
       const context = failsafe.tenancy.store.get()
       // under runWithoutTenant nothing is stripped
-      if (context !== undefined && context.kind !== 'tenant') return executeEntitiesAndRawResults.apply(this, args)
+      if (context !== undefined && context.kind !== 'tenant') return executeEntitiesAndRawResults.call(this, queryRunner)
       nestedLoads = (this.relationMetadatas?.length ?? 0) > 0
       // The load broadcast checks the whole result when the subscriber's afterLoad sees every entity of it
       // (join-loaded relations, listeners on, no lazy relation or inheritance in the graph): it filters the root
       // rows and each entity's relations in the same synchronous call. Otherwise the result is walked here.
       if (context !== undefined && mode === 'events' && !nestedLoads && this.expressionMap.callListeners === true && failsafe.subscribed) {
-        return executeEntitiesAndRawResults.apply(this, args)
+        return executeEntitiesAndRawResults.call(this, queryRunner)
       }
       pass = context === undefined ? failsafe.failClosedPass() : failsafe.passFor(context.tenantId)
     } catch (error) {
       return Promise.reject(error)
     }
-    return checkedLoad(this, executeEntitiesAndRawResults, args, failsafe, metadata, pass, nestedLoads)
+    return checkedLoad(this, executeEntitiesAndRawResults, queryRunner, failsafe, metadata, pass, nestedLoads)
   }
 
   const broadcaster = Broadcaster.prototype as unknown as Record<string, Method>
@@ -133,12 +135,13 @@ export function patchFailsafe(): void {
   // loaded relations. The root call first removes the root rows of other tenants from the array TypeORM returns
   // (so no afterLoad, the application's included, sees them), gives the subscriber one pass for every event of
   // the result, and reports once.
-  broadcaster['broadcastLoadEvent'] = function (this: BroadcasterInternals, ...args: unknown[]) {
-    if (insideLoadBroadcast()) return broadcastLoadEvent.apply(this, args)
+  // TypeORM's signature, `(result, metadata, entities)`, spelled out (see above)
+  broadcaster['broadcastLoadEvent'] = function (this: BroadcasterInternals, result: unknown, loaded: unknown, entities: unknown) {
+    if (insideLoadBroadcast()) return broadcastLoadEvent.call(this, result, loaded, entities)
+    const metadata = loaded as EntityMetadata
     dispatchSeen = true
     const queryRunner = this.queryRunner
     const failsafe = failsafeOf(queryRunner?.dataSource ?? queryRunner?.connection)
-    const metadata = args[1] as EntityMetadata
     let pass: StripPass | undefined
     if (failsafe !== undefined && failsafe.model.loadMode(metadata) !== 'inert') {
       const context = failsafe.tenancy.store.get()
@@ -150,11 +153,10 @@ export function patchFailsafe(): void {
     try {
       // inside a load checked as a whole (a lazy relation, a tree, strategy `query`), root rows are left to that
       // check, which knows the owner that loses them
-      const entities = args[2]
       if (pass !== undefined && !insideCheckedLoad() && Array.isArray(entities) && entities.length > 0) {
         keepInPlace(entities, pass.roots(metadata, entities, false))
       }
-      returned = broadcastLoadEvent.apply(this, args)
+      returned = broadcastLoadEvent.call(this, result, metadata, entities)
     } catch (error) {
       leaveLoadBroadcast(previous)
       if (pass !== undefined) failsafe!.reportAfterFailure(pass)
@@ -220,13 +222,13 @@ export function patchFailsafe(): void {
 async function checkedLoad(
   qb: SelectInternals,
   execute: Method,
-  args: unknown[],
+  queryRunner: unknown,
   failsafe: FailsafeRuntime,
   metadata: EntityMetadata,
   pass: StripPass,
   nestedLoads: boolean,
 ): Promise<EntitiesAndRaw> {
-  const result = (await (nestedLoads ? asCheckedLoad(() => execute.apply(qb, args)) : execute.apply(qb, args))) as EntitiesAndRaw
+  const result = (await (nestedLoads ? asCheckedLoad(() => execute.call(qb, queryRunner)) : execute.call(qb, queryRunner))) as EntitiesAndRaw
   if (result.entities.length > 0) result.entities = pass.roots(metadata, result.entities)
   failsafe.report(pass)
   return result
