@@ -28,7 +28,7 @@ interface EntitiesAndRaw {
 }
 
 interface BroadcasterInternals {
-  readonly queryRunner?: { readonly connection?: object; readonly dataSource?: object }
+  readonly queryRunner?: unknown
 }
 
 interface LoaderInternals {
@@ -119,7 +119,16 @@ export function patchFailsafe(): void {
       // The load broadcast checks the whole result when the subscriber's afterLoad sees every entity of it
       // (join-loaded relations, listeners on, no lazy relation or inheritance in the graph): it filters the root
       // rows and each entity's relations in the same synchronous call. Otherwise the result is walked here.
-      if (context !== undefined && mode === 'events' && !nestedLoads && this.expressionMap.callListeners === true && failsafe.subscribed) {
+      // The query runner's DataSource is the one whose broadcast runs: a runner of another DataSource (one
+      // without the failsafe) would broadcast with no check, so such a load is walked here.
+      if (
+        context !== undefined &&
+        mode === 'events' &&
+        !nestedLoads &&
+        this.expressionMap.callListeners === true &&
+        failsafe.subscribed &&
+        runnerFailsafe(queryRunner) === failsafe
+      ) {
         return executeEntitiesAndRawResults.call(this, queryRunner)
       }
       pass = context === undefined ? failsafe.failClosedPass() : failsafe.passFor(context.tenantId)
@@ -137,16 +146,17 @@ export function patchFailsafe(): void {
   // the result, and reports once.
   // TypeORM's signature, `(result, metadata, entities)`, spelled out (see above)
   broadcaster['broadcastLoadEvent'] = function (this: BroadcasterInternals, result: unknown, loaded: unknown, entities: unknown) {
+    dispatchSeen = true
     if (insideLoadBroadcast()) return broadcastLoadEvent.call(this, result, loaded, entities)
     const metadata = loaded as EntityMetadata
-    dispatchSeen = true
-    const queryRunner = this.queryRunner
-    const failsafe = failsafeOf(queryRunner?.dataSource ?? queryRunner?.connection)
+    const failsafe = runnerFailsafe(this.queryRunner)
     let pass: StripPass | undefined
     if (failsafe !== undefined && failsafe.model.loadMode(metadata) !== 'inert') {
       const context = failsafe.tenancy.store.get()
-      // no context: the result-level check fails closed when the query returns; a bypass strips nothing
-      if (context !== undefined && context.kind === 'tenant') pass = failsafe.passFor(context.tenantId)
+      // a bypass strips nothing; no context (even one the store dropped while the query ran) fails closed here:
+      // any scoped row, at the root or in a relation, makes the report throw TenantContextMissingError
+      if (context === undefined) pass = failsafe.failClosedPass()
+      else if (context.kind === 'tenant') pass = failsafe.passFor(context.tenantId)
     }
     const previous = enterLoadBroadcast(pass)
     let returned: unknown
@@ -163,7 +173,7 @@ export function patchFailsafe(): void {
       throw error
     }
     leaveLoadBroadcast(previous)
-    if (pass !== undefined) failsafe!.report(pass)
+    if (pass !== undefined) reportBroadcast(failsafe!, pass, result)
     return returned
   }
 
@@ -232,6 +242,28 @@ async function checkedLoad(
   if (result.entities.length > 0) result.entities = pass.roots(metadata, result.entities)
   failsafe.report(pass)
   return result
+}
+
+/**
+ * Reports the pass of a load broadcast. When the report throws (`onLeak: 'throw'`, or no context) and
+ * `afterLoad` listeners returned promises, the error goes first among the promises TypeORM awaits next, so the
+ * query rejects with it and none of theirs is left unhandled.
+ */
+function reportBroadcast(failsafe: FailsafeRuntime, pass: StripPass, result: unknown): void {
+  try {
+    failsafe.report(pass)
+  } catch (error) {
+    const promises = (result as { promises?: unknown } | null)?.promises
+    if (!Array.isArray(promises) || promises.length === 0) throw error
+    promises.unshift(Promise.reject(error))
+  }
+}
+
+/** The failsafe of the DataSource a query runner belongs to. */
+function runnerFailsafe(queryRunner: unknown): FailsafeRuntime | undefined {
+  if (typeof queryRunner !== 'object' || queryRunner === null) return undefined
+  const runner = queryRunner as { readonly connection?: object; readonly dataSource?: object }
+  return failsafeOf(runner.dataSource ?? runner.connection)
 }
 
 /** Makes `array` hold `kept` (a filtered copy of it), in place: TypeORM returns this very array. */

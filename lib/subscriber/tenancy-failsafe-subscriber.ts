@@ -1,6 +1,6 @@
 import type { EntitySubscriberInterface, LoadEvent } from 'typeorm'
 import type { FailsafeRuntime } from '../failsafe/failsafe-runtime'
-import { activeLoadPass, insideLoadBroadcast } from '../failsafe/broadcast-pass'
+import { activeLoadPass } from '../failsafe/broadcast-pass'
 import { readRelation } from '../failsafe/strip-pass'
 
 /**
@@ -41,7 +41,6 @@ export class TenancyFailsafeSubscriber implements EntitySubscriberInterface {
       active.shallow(entity, metadata, plan)
       return
     }
-    if (insideLoadBroadcast()) return // a broadcast with no pass: no DataSource failsafe, no tenant, or a bypass
     const context = this.failsafe.tenancy.store.get()
     // no context: the result-level check fails closed when the query returns
     if (context === undefined || context.kind !== 'tenant') return

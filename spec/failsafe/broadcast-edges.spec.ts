@@ -1,0 +1,155 @@
+import { expect } from 'chai'
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { DataSource, EventSubscriber, type DataSourceOptions, type EntitySubscriberInterface, type LoadEvent } from 'typeorm'
+import { allowUnprotectedDataSource, CrossTenantRowError, runWithoutTenant, runWithTenant, TenantContextMissingError, type TenantContext, type TenantStore } from '../../lib'
+import { describeEachDialect, type TestDataSource } from '../support/test-database'
+import { A, B, FsAddress, FsCustomer, FsPerson, leakEntities, RecordingLogger } from './failsafe-model'
+import { seedLeaks } from './seed-failsafe'
+
+/**
+ * The failsafe checks a join-loaded result inside TypeORM's load broadcast and lets the query return TypeORM's
+ * own promise. These are the edges of that fast path, found by an adversarial review; each runs with the query
+ * filter off, so the rows of tenant B really reach the failsafe (each test first shows they are loaded).
+ */
+const personTenants = (rows: FsPerson[]) => rows.map((r) => r.tenantId).sort()
+const addressTenants = (rows: FsCustomer[]) => rows.flatMap((c) => c.addresses.map((a) => a.merchantId)).sort()
+
+/** A second DataSource on the same database, without tenancy (an admin connection, a reporting replica...). */
+async function openOther(db: TestDataSource): Promise<DataSource> {
+  const other = new DataSource({ ...(db.dataSource.options as DataSourceOptions), subscribers: [], logger: undefined, logging: false, synchronize: false } as DataSourceOptions)
+  allowUnprotectedDataSource(other)
+  await other.initialize()
+  return other
+}
+
+describeEachDialect('Failsafe: a query builder run on the query runner of another DataSource', { entities: leakEntities, tenancy: { unsafeDisableQueryFilter: true, logger: new RecordingLogger() } }, (db) => {
+  before(async function () {
+    // sql.js keeps its database in memory: a second DataSource cannot open the same one
+    if (db().dialect.name === 'sqlite') this.skip()
+    await seedLeaks(db().dataSource)
+  })
+
+  it("still removes the other tenant's root rows (the runner's DataSource has no failsafe of its own)", async () => {
+    const other = await openOther(db())
+    const runner = other.createQueryRunner()
+    try {
+      const query = () => db().dataSource.getRepository(FsPerson).createQueryBuilder('p', runner).getMany()
+      expect(personTenants(await runWithoutTenant(query))).to.include(B) // precondition: B's rows are loaded
+      expect(personTenants(await runWithTenant(A, query))).to.deep.equal([A])
+    } finally {
+      await runner.release()
+      await other.destroy()
+    }
+  })
+
+  it("and the other tenant's rows in a joined relation, inside the other DataSource's transaction", async () => {
+    const other = await openOther(db())
+    try {
+      const query = () =>
+        other.transaction((m) => db().dataSource.getRepository(FsCustomer).createQueryBuilder('c', m.queryRunner).leftJoinAndSelect('c.addresses', 'a').getMany())
+      expect(addressTenants(await runWithoutTenant(query))).to.include(B)
+      expect(addressTenants(await runWithTenant(A, query))).to.deep.equal([A])
+    } finally {
+      await other.destroy()
+    }
+  })
+})
+
+/**
+ * A store that keeps the contract "answer undefined rather than a value it cannot vouch for": it drops a
+ * request's context when told to (as a store might when the request ends while its query still runs).
+ */
+const als = new AsyncLocalStorage<{ context: TenantContext | undefined }>()
+const holders: Array<{ context: TenantContext | undefined }> = []
+const revocable: TenantStore = {
+  name: 'revocable',
+  run(context, fn) {
+    const holder = { context }
+    holders.push(holder)
+    return als.run(holder, fn)
+  },
+  get: () => als.getStore()?.context,
+  exit: (fn) => als.run({ context: undefined }, fn),
+}
+
+describeEachDialect('Failsafe: the store drops the context while the query runs', { entities: leakEntities, tenancy: { store: revocable, unsafeDisableQueryFilter: true, logger: new RecordingLogger() } }, (db) => {
+  before(async () => {
+    await seedLeaks(db().dataSource)
+  })
+  afterEach(() => {
+    holders.length = 0
+  })
+
+  /** Drops every context when the SELECT of `table` is sent. */
+  function dropContextWhenSent(table: string): void {
+    const logger = db().logger as unknown as { logQuery: (query: string, parameters?: unknown[]) => void }
+    const logQuery = logger.logQuery.bind(logger)
+    logger.logQuery = (query, parameters) => {
+      if (query.startsWith('SELECT') && query.includes(table)) {
+        for (const holder of holders) holder.context = undefined
+        logger.logQuery = logQuery
+      }
+      logQuery(query, parameters)
+    }
+  }
+
+  it("fails closed on root rows: TenantContextMissingError, no row handed back (B's rows are loaded)", async () => {
+    expect(personTenants(await runWithoutTenant(() => db().dataSource.getRepository(FsPerson).find()))).to.include(B)
+    dropContextWhenSent('fs_person')
+    let error: unknown
+    const rows = await runWithTenant(A, () => db().dataSource.getRepository(FsPerson).find()).catch((e: unknown) => void (error = e))
+    expect(rows).to.equal(undefined)
+    expect(error).to.be.instanceOf(TenantContextMissingError)
+  })
+
+  it('fails closed on rows of a joined relation', async () => {
+    const load = () => db().dataSource.getRepository(FsCustomer).find({ relations: { addresses: true } })
+    expect(addressTenants(await runWithoutTenant(load))).to.include(B)
+    dropContextWhenSent('fs_customer')
+    let error: unknown
+    const rows = await runWithTenant(A, load).catch((e: unknown) => void (error = e))
+    expect(rows).to.equal(undefined)
+    expect(error).to.be.instanceOf(TenantContextMissingError)
+  })
+})
+
+/** An application subscriber whose afterLoad returns a promise that rejects (after the failsafe found a leak). */
+@EventSubscriber()
+class RejectingSubscriber implements EntitySubscriberInterface {
+  listenTo() {
+    return FsCustomer
+  }
+  afterLoad(_entity: unknown, _event?: LoadEvent<unknown>): Promise<void> {
+    return new Promise((_, reject) => setImmediate(() => reject(new Error('the application subscriber failed'))))
+  }
+}
+
+describeEachDialect(
+  "Failsafe: onLeak 'throw' while application afterLoad promises are pending",
+  { entities: leakEntities, tenancy: { unsafeDisableQueryFilter: true, onLeak: 'throw', logger: new RecordingLogger() }, extra: { subscribers: [RejectingSubscriber] } },
+  (db) => {
+    before(async () => {
+      await seedLeaks(db().dataSource)
+    })
+
+    it('rejects the query with CrossTenantRowError and leaves no promise rejection unhandled', async () => {
+      const unhandled: unknown[] = []
+      const record = (reason: unknown) => unhandled.push(reason)
+      const listeners = process.listeners('unhandledRejection')
+      process.removeAllListeners('unhandledRejection')
+      process.on('unhandledRejection', record)
+      try {
+        const load = () => db().dataSource.getRepository(FsCustomer).find({ relations: { addresses: true } })
+        let error: unknown
+        await runWithTenant(A, load).catch((e: unknown) => void (error = e))
+        expect(error).to.be.instanceOf(CrossTenantRowError)
+        expect((error as CrossTenantRowError).entity).to.equal(FsAddress.name)
+        await new Promise((resolve) => setTimeout(resolve, 20)) // the subscriber's promise rejects on a later turn
+        expect(unhandled).to.deep.equal([])
+      } finally {
+        process.removeListener('unhandledRejection', record)
+        for (const listener of listeners) process.on('unhandledRejection', listener)
+      }
+    })
+  },
+)
