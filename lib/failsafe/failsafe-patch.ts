@@ -164,7 +164,12 @@ export function patchFailsafe(): void {
       // inside a load checked as a whole (a lazy relation, a tree, strategy `query`), root rows are left to that
       // check, which knows the owner that loses them
       if (pass !== undefined && !insideCheckedLoad() && Array.isArray(entities) && entities.length > 0) {
-        keepInPlace(entities, pass.roots(metadata, entities, false))
+        // When application code listens to load events (an entity listener in the graph, another subscriber),
+        // the whole result is filtered first, so none of it sees a row of another tenant. Otherwise the
+        // subscriber's afterLoad filters each entity's relations as TypeORM fires it (no walk of its own).
+        const walk = failsafe!.model.hasLoadListeners(metadata) || failsafe!.othersListenToLoads
+        keepInPlace(entities, pass.roots(metadata, entities, walk))
+        pass.walked = walk
       }
       returned = broadcastLoadEvent.call(this, result, metadata, entities)
     } catch (error) {

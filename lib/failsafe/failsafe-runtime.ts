@@ -70,6 +70,19 @@ export class FailsafeRuntime {
   }
 
   /**
+   * True when another subscriber than the failsafe's has an `afterLoad` (the application listens to load
+   * events, and TypeORM fires a child's before its parent's relations are filtered).
+   */
+  get othersListenToLoads(): boolean {
+    const subscribers = this.dataSource.subscribers as ReadonlyArray<{ afterLoad?: unknown }>
+    for (let i = 0; i < subscribers.length; i++) {
+      const subscriber = subscribers[i]!
+      if (subscriber !== this.subscriber && typeof subscriber.afterLoad === 'function') return true
+    }
+    return false
+  }
+
+  /**
    * True when the subscriber's `afterLoad` fires for every entity a query of this DataSource loads (it is in
    * `dataSource.subscribers`, and TypeORM calls it for every entity): see `StripModel.loadMode`.
    */

@@ -28,6 +28,7 @@ export class StripModel {
   private plans = new Map<EntityMetadata, readonly PlannedRelation[]>()
   private scopedPlans = new Map<EntityMetadata, readonly PlannedRelation[]>()
   private modes = new Map<EntityMetadata, LoadMode>()
+  private listened = new Map<EntityMetadata, boolean>()
   private byTarget = new Map<unknown, EntityMetadata | null>()
   private lastScoped: EntityMetadata | undefined
   private lastScopedPlan: readonly PlannedRelation[] = []
@@ -81,6 +82,33 @@ export class StripModel {
     return mode
   }
 
+  /**
+   * True when an entity of the graph a load of `metadata` can fill (itself, and the targets of the relations the
+   * pass follows, transitively) has an entity listener `@AfterLoad()`: TypeORM runs it before any subscriber of
+   * that entity, so it would see a relation before the subscriber filters it.
+   */
+  hasLoadListeners(metadata: EntityMetadata): boolean {
+    this.refresh()
+    let found = this.listened.get(metadata)
+    if (found === undefined) {
+      found = false
+      const seen = new Set<EntityMetadata>([metadata])
+      const stack = [metadata]
+      while (stack.length > 0 && !found) {
+        const current = stack.pop()!
+        if (current.afterLoadListeners.length > 0) found = true
+        for (const planned of this.plan(current)) {
+          if (!seen.has(planned.target)) {
+            seen.add(planned.target)
+            stack.push(planned.target)
+          }
+        }
+      }
+      this.listened.set(metadata, found)
+    }
+    return found
+  }
+
   /** See `events` in {@link loadMode}: no lazy relation and no inheritance anywhere in the graph. */
   private coveredByEvents(metadata: EntityMetadata): boolean {
     const seen = new Set<EntityMetadata>([metadata])
@@ -122,6 +150,7 @@ export class StripModel {
     this.byTarget = new Map()
     this.scopedPlans = new Map()
     this.modes = new Map()
+    this.listened = new Map()
     const reaching = new Set<EntityMetadata>(metadatas.filter((m) => this.scopeOf(m) !== undefined))
     for (let changed = true; changed; ) {
       changed = false

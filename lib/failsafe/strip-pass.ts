@@ -31,6 +31,11 @@ export class StripPass {
   private guards: Map<PlannedRelation, RelationArrayGuard> | undefined
   /** Set by `FailsafeRuntime.report`: a reported pass takes no more rows. */
   reported = false
+  /**
+   * Set when the whole result was walked before TypeORM fired its load events (application code listens to
+   * them): the subscriber's `afterLoad` then has nothing left to filter.
+   */
+  walked = false
 
   constructor(
     private readonly model: StripModel,

@@ -23,6 +23,9 @@ export class TenancyFailsafeSubscriber implements EntitySubscriberInterface {
   constructor(private readonly failsafe: FailsafeRuntime) {}
 
   afterLoad(entity: unknown, event?: LoadEvent<unknown>): void {
+    // inside the load broadcast of a query (TypeORM's own events): its pass, which the broadcast reports
+    const active = activeLoadPass()
+    if (active?.walked === true) return // the broadcast filtered the whole result before firing the events
     if (typeof entity !== 'object' || entity === null) return
     const declared = event?.metadata
     if (declared === undefined) return
@@ -35,8 +38,6 @@ export class TenancyFailsafeSubscriber implements EntitySubscriberInterface {
       loaded = typeof value === 'object' && value !== null
     }
     if (!loaded) return
-    // inside the load broadcast of a query (TypeORM's own events): its pass, which the broadcast reports
-    const active = activeLoadPass()
     if (active !== undefined) {
       active.shallow(entity, metadata, plan)
       return

@@ -1,10 +1,10 @@
 import { expect } from 'chai'
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { DataSource, EventSubscriber, type DataSourceOptions, type EntitySubscriberInterface, type LoadEvent } from 'typeorm'
-import { allowUnprotectedDataSource, CrossTenantRowError, runWithoutTenant, runWithTenant, TenantContextMissingError, type TenantContext, type TenantStore } from '../../lib'
+import { AfterLoad, Column, DataSource, Entity, EventSubscriber, ManyToOne, OneToMany, PrimaryGeneratedColumn, type DataSourceOptions, type EntitySubscriberInterface, type LoadEvent } from 'typeorm'
+import { allowUnprotectedDataSource, CrossTenantRowError, runWithoutTenant, runWithTenant, TenantContextMissingError, TenantScoped, type TenantContext, type TenantStore } from '../../lib'
 import { describeEachDialect, type TestDataSource } from '../support/test-database'
-import { A, B, FsAddress, FsCustomer, FsPerson, leakEntities, RecordingLogger } from './failsafe-model'
-import { seedLeaks } from './seed-failsafe'
+import { A, B, FsAddress, FsCustomer, FsPerson, FsProject, FsTask, leakEntities, RecordingLogger } from './failsafe-model'
+import { seedLeaks, type SeededLeaks } from './seed-failsafe'
 
 /**
  * The failsafe checks a join-loaded result inside TypeORM's load broadcast and lets the query return TypeORM's
@@ -150,6 +150,89 @@ describeEachDialect(
         process.removeListener('unhandledRejection', record)
         for (const listener of listeners) process.on('unhandledRejection', listener)
       }
+    })
+  },
+)
+
+/** What application code listening to load events is given. */
+const childSecretsSeen: string[] = []
+const tasksSeen: number[] = []
+
+@Entity()
+@TenantScoped('tenantId')
+class FsLedger {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() tenantId!: number
+  @OneToMany(() => FsEntry, (e) => e.ledger) entries!: FsEntry[]
+  total?: number
+  /** An entity listener that aggregates its children: TypeORM runs it before any subscriber of the ledger. */
+  @AfterLoad() summarize(): void {
+    if (this.entries === undefined) return
+    this.total = this.entries.reduce((sum, e) => sum + e.amount, 0)
+    childSecretsSeen.push(...this.entries.map((e) => e.secret))
+  }
+}
+
+@Entity()
+@TenantScoped('tenantId')
+class FsEntry {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() tenantId!: number
+  @Column() amount!: number
+  @Column() secret!: string
+  @ManyToOne(() => FsLedger, (l) => l.entries, { nullable: true }) ledger!: FsLedger | null
+}
+
+/** An application subscriber of the child entity: TypeORM fires a child's events before its parent's. */
+@EventSubscriber()
+class TaskSubscriber implements EntitySubscriberInterface<FsTask> {
+  listenTo() {
+    return FsTask
+  }
+  afterLoad(task: FsTask): void {
+    tasksSeen.push(task.tenantId)
+  }
+}
+
+describeEachDialect('Failsafe: application code listening to load events never sees a row of another tenant', { entities: [...leakEntities, FsLedger, FsEntry], tenancy: { unsafeDisableQueryFilter: true, logger: new RecordingLogger() } }, (db) => {
+  it("an entity listener (@AfterLoad) of the parent aggregates only the tenant's children", async () => {
+    const ledger = await runWithoutTenant(async () => {
+      const m = db().dataSource.manager
+      const saved = await m.save(FsLedger, { tenantId: A })
+      await m.save(FsEntry, [
+        { tenantId: A, amount: 10, secret: 'a-secret', ledger: saved },
+        { tenantId: B, amount: 1000, secret: 'b-secret planted on a ledger of A', ledger: saved },
+      ])
+      return saved
+    })
+    const load = () => db().dataSource.getRepository(FsLedger).findOneOrFail({ where: { id: ledger.id }, relations: { entries: true } })
+    expect((await runWithoutTenant(load)).entries).to.have.length(2) // precondition: B's entry is loaded
+    childSecretsSeen.length = 0
+    const loaded = await runWithTenant(A, load)
+    expect(loaded.entries.map((e) => e.secret)).to.deep.equal(['a-secret'])
+    expect(childSecretsSeen).to.deep.equal(['a-secret'])
+    expect(loaded.total).to.equal(10)
+  })
+})
+
+describeEachDialect(
+  'Failsafe: an application subscriber of a child entity',
+  { entities: leakEntities, tenancy: { unsafeDisableQueryFilter: true, logger: new RecordingLogger() }, extra: { subscribers: [TaskSubscriber] } },
+  (db) => {
+    let seeded: SeededLeaks
+    before(async () => {
+      seeded = await seedLeaks(db().dataSource)
+    })
+
+    it("is never given the other tenant's child rows of a join-loaded result", async () => {
+      const load = () => db().dataSource.getRepository(FsProject).findOneOrFail({ where: { id: seeded.projA.id }, relations: { tasks: true } })
+      tasksSeen.length = 0
+      expect((await runWithoutTenant(load)).tasks.map((t) => t.tenantId)).to.include(B) // precondition
+      expect(tasksSeen).to.include(B)
+      tasksSeen.length = 0
+      const project = await runWithTenant(A, load)
+      expect(project.tasks.map((t) => t.tenantId)).to.deep.equal([A])
+      expect(tasksSeen).to.deep.equal([A])
     })
   },
 )
