@@ -127,7 +127,7 @@ export function patchFailsafe(): void {
         !nestedLoads &&
         this.expressionMap.callListeners === true &&
         failsafe.subscribed &&
-        runnerFailsafe(queryRunner) === failsafe
+        runnerDataSource(queryRunner) === (this.dataSource ?? this.connection)
       ) {
         return executeEntitiesAndRawResults.call(this, queryRunner)
       }
@@ -264,11 +264,16 @@ function reportBroadcast(failsafe: FailsafeRuntime, pass: StripPass, result: unk
   }
 }
 
-/** The failsafe of the DataSource a query runner belongs to. */
-function runnerFailsafe(queryRunner: unknown): FailsafeRuntime | undefined {
+/** The DataSource a query runner belongs to. */
+function runnerDataSource(queryRunner: unknown): object | undefined {
   if (typeof queryRunner !== 'object' || queryRunner === null) return undefined
   const runner = queryRunner as { readonly connection?: object; readonly dataSource?: object }
-  return failsafeOf(runner.dataSource ?? runner.connection)
+  return runner.dataSource ?? runner.connection
+}
+
+/** The failsafe of the DataSource a query runner belongs to. */
+function runnerFailsafe(queryRunner: unknown): FailsafeRuntime | undefined {
+  return failsafeOf(runnerDataSource(queryRunner))
 }
 
 /** Makes `array` hold `kept` (a filtered copy of it), in place: TypeORM returns this very array. */
