@@ -96,9 +96,8 @@ export function patchFailsafe(): void {
   const executeEntitiesAndRawResults = select['executeEntitiesAndRawResults']!
   // Not an async function: a DataSource without the failsafe, an inert entity, a bypass, and a load the load
   // broadcast checks whole get TypeORM's own promise back, with no extra promise or await around it. A check
-  // that throws rejects, as TypeORM's does.
-  // TypeORM's signature, `(queryRunner)`, spelled out: a call through `apply` with a rest array cost more than the
-  // checks around it
+  // that throws rejects, as TypeORM's does. TypeORM's signature, `(queryRunner)`, is spelled out: a call through
+  // `apply` with a rest array cost more than the checks around it.
   select['executeEntitiesAndRawResults'] = function (this: SelectInternals, queryRunner: unknown) {
     let failsafe: FailsafeRuntime | undefined
     let metadata: EntityMetadata
@@ -233,7 +232,7 @@ export function patchFailsafe(): void {
   }
 }
 
-/** The checked part of `executeEntitiesAndRawResults`: runs the load, then filters and walks its result and reports. */
+/** The checked part of `executeEntitiesAndRawResults`: runs the load, then filters and walks the result, and reports. */
 async function checkedLoad(
   qb: SelectInternals,
   execute: Method,
@@ -286,8 +285,9 @@ function keepInPlace(array: unknown[], kept: readonly unknown[]): void {
 let dispatchSeen = false
 
 /**
- * Called after {@link patchFailsafe}. Checks that TypeORM's `Broadcaster.broadcast('Load', ...)` still dispatches to `broadcastLoadEvent`, which the
- * failsafe wraps: with no subscriber and no relation, the probe runs no listener and touches nothing.
+ * Called after {@link patchFailsafe}. Checks that TypeORM's `Broadcaster.broadcast('Load', ...)` still dispatches
+ * to `broadcastLoadEvent`, which the failsafe wraps: with no subscriber and no relation, the probe runs no listener
+ * and touches nothing.
  */
 export function assertLoadDispatch(): void {
   dispatchSeen = false
