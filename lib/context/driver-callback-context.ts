@@ -16,8 +16,9 @@ type Method = (this: unknown, ...args: unknown[]) => unknown
  * ended while a request waited, opened from `release()` in the releasing request's flow). A pool without it is
  * wrapped at `connect`, which every checkout goes through.
  */
+const PG_POOL_METHODS: readonly string[] = ['newClient', 'connect']
 const POOL_METHODS: ReadonlyArray<readonly [field: string, methods: readonly string[]]> = [
-  ['master', ['newClient', 'connect']],
+  ['master', PG_POOL_METHODS],
   ['pool', ['getConnection']],
   ['poolCluster', ['getConnection']],
 ]
@@ -50,7 +51,7 @@ export function keepDriverCallbacksOutOfRequests(dataSource: DataSource): void {
   const driver = dataSource.driver as unknown as Record<string, unknown>
   for (const [field, methods] of POOL_METHODS) wrapPool(driver[field], methods)
   const slaves = driver['slaves']
-  if (Array.isArray(slaves)) for (const slave of slaves) wrapPool(slave, POOL_METHODS[0]![1])
+  if (Array.isArray(slaves)) for (const slave of slaves) wrapPool(slave, PG_POOL_METHODS)
   const runner = dataSource.createQueryRunner()
   try {
     const proto = Object.getPrototypeOf(runner) as Record<string, unknown> | null

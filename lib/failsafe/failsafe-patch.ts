@@ -101,7 +101,7 @@ export function patchFailsafe(): void {
   select['executeEntitiesAndRawResults'] = function (this: SelectInternals, queryRunner: unknown) {
     let failsafe: FailsafeRuntime | undefined
     let metadata: EntityMetadata
-    let pass: StripPass
+    let pass: StripPass | undefined
     let nestedLoads: boolean
     try {
       failsafe = failsafeOf(this.dataSource ?? this.connection)
@@ -109,7 +109,7 @@ export function patchFailsafe(): void {
       const mainAlias = this.expressionMap.mainAlias
       if (!mainAlias?.hasMetadata) return executeEntitiesAndRawResults.call(this, queryRunner)
       metadata = mainAlias.metadata
-      const mode = failsafe.model.loadMode(metadata)
+      const mode = failsafe.model.loadPlan(metadata).mode
       if (mode === 'inert') return executeEntitiesAndRawResults.call(this, queryRunner)
       const context = failsafe.tenancy.store.get()
       // under runWithoutTenant nothing is stripped
@@ -130,7 +130,8 @@ export function patchFailsafe(): void {
       ) {
         return executeEntitiesAndRawResults.call(this, queryRunner)
       }
-      pass = context === undefined ? failsafe.failClosedPass() : failsafe.passFor(context.tenantId)
+      pass = failsafe.passIn(context)
+      if (pass === undefined) return executeEntitiesAndRawResults.call(this, queryRunner)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -149,14 +150,10 @@ export function patchFailsafe(): void {
     if (insideLoadBroadcast()) return broadcastLoadEvent.call(this, result, loaded, entities)
     const metadata = loaded as EntityMetadata
     const failsafe = runnerFailsafe(this.queryRunner)
-    let pass: StripPass | undefined
-    if (failsafe !== undefined && failsafe.model.loadMode(metadata) !== 'inert') {
-      const context = failsafe.tenancy.store.get()
-      // a bypass strips nothing; no context (even one the store dropped while the query ran) fails closed here:
-      // any scoped row, at the root or in a relation, makes the report throw TenantContextMissingError
-      if (context === undefined) pass = failsafe.failClosedPass()
-      else if (context.kind === 'tenant') pass = failsafe.passFor(context.tenantId)
-    }
+    const plan = failsafe?.model.loadPlan(metadata)
+    // a bypass strips nothing; no context (even one the store dropped while the query ran) fails closed here:
+    // any scoped row, at the root or in a relation, makes the report throw TenantContextMissingError
+    const pass = plan !== undefined && plan.mode !== 'inert' ? failsafe!.passIn(failsafe!.tenancy.store.get()) : undefined
     const previous = enterLoadBroadcast(pass)
     let returned: unknown
     try {
@@ -166,7 +163,7 @@ export function patchFailsafe(): void {
         // When application code listens to load events (an entity listener in the graph, another subscriber),
         // the whole result is filtered first, so none of it sees a row of another tenant. Otherwise the
         // subscriber's afterLoad filters each entity's relations as TypeORM fires it (no walk of its own).
-        const walk = failsafe!.model.hasLoadListeners(metadata) || failsafe!.othersListenToLoads
+        const walk = plan!.listened || failsafe!.othersListenToLoads
         keepInPlace(entities, pass.roots(metadata, entities, walk))
         pass.walked = walk
       }

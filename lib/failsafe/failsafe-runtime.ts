@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm'
 import type { RelationMetadata } from 'typeorm/metadata/RelationMetadata'
 import { CrossTenantRowError, TenantContextMissingError } from '../errors'
+import type { TenantContext } from '../context/tenant-context'
 import type { TenancyRuntime } from '../install/tenancy-runtime'
 import type { TenantId } from '../tenant-id'
 import type { FailsafeSettings } from './failsafe-options'
@@ -53,15 +54,14 @@ export class FailsafeRuntime {
    * the rows were read, but none is handed back. Unscoped results pass.
    */
   passForContext(): StripPass | undefined {
-    const context = this.tenancy.store.get()
-    if (context === undefined) return this.failClosedPass()
-    if (context.kind !== 'tenant') return undefined
-    return new StripPass(this.model, context.tenantId)
+    return this.passIn(this.tenancy.store.get())
   }
 
-  /** A pass for a load with no context at all (see {@link passForContext}). */
-  failClosedPass(): StripPass {
-    return new StripPass(this.model, NO_TENANT, true)
+  /** The pass for a load run in `context` (read by the caller), as {@link passForContext}. */
+  passIn(context: TenantContext | undefined): StripPass | undefined {
+    if (context === undefined) return new StripPass(this.model, NO_TENANT, true)
+    if (context.kind !== 'tenant') return undefined
+    return new StripPass(this.model, context.tenantId)
   }
 
   /** A pass for an explicit tenant (the pure `stripCrossTenantRows`). */
@@ -84,7 +84,7 @@ export class FailsafeRuntime {
 
   /**
    * True when the subscriber's `afterLoad` fires for every entity a query of this DataSource loads (it is in
-   * `dataSource.subscribers`, and TypeORM calls it for every entity): see `StripModel.loadMode`.
+   * `dataSource.subscribers`, and TypeORM calls it for every entity): see `StripModel.loadPlan`.
    */
   get subscribed(): boolean {
     const subscriber = this.subscriber

@@ -15,8 +15,18 @@ export interface PlannedRelation {
   readonly label: string
 }
 
-/** See {@link StripModel.loadMode}. */
+/** See {@link StripModel.loadPlan}. */
 export type LoadMode = 'inert' | 'events' | 'walk'
+
+/** What a load of one entity needs, decided once per metadata: see {@link StripModel.loadPlan}. */
+export interface LoadPlan {
+  readonly mode: LoadMode
+  /**
+   * True when an entity of the graph the load can fill has an entity listener `@AfterLoad()`: TypeORM runs it
+   * before any subscriber of that entity, so it would see a relation before the subscriber filters it.
+   */
+  readonly listened: boolean
+}
 
 /**
  * What the strip pass needs to know about a DataSource's entities, computed once per metadata build:
@@ -27,8 +37,7 @@ export class StripModel {
   private builtFor: readonly EntityMetadata[] | undefined
   private plans = new Map<EntityMetadata, readonly PlannedRelation[]>()
   private scopedPlans = new Map<EntityMetadata, readonly PlannedRelation[]>()
-  private modes = new Map<EntityMetadata, LoadMode>()
-  private listened = new Map<EntityMetadata, boolean>()
+  private loadPlans = new Map<EntityMetadata, LoadPlan>()
   private byTarget = new Map<unknown, EntityMetadata | null>()
   private lastScoped: EntityMetadata | undefined
   private lastScopedPlan: readonly PlannedRelation[] = []
@@ -63,7 +72,7 @@ export class StripModel {
   }
 
   /**
-   * What a load of `metadata` needs, decided once per metadata (one lookup per query):
+   * What a load of `metadata` needs, decided once per metadata (one lookup per query). Its `mode`:
    * - `inert`: nothing to check (unscoped, no subclasses, no relation leading to a scoped entity);
    * - `events`: the subscriber's `afterLoad` alone filters every relation a join-loaded result can hold (TypeORM
    *   fires it for every entity of the graph, and the subscriber filters each one's scoped relations);
@@ -71,60 +80,32 @@ export class StripModel {
    *   broadcast into one loaded by a join) or an entity with subclasses (a subclass's own relations are not
    *   broadcast, and an unscoped parent class may have scoped subclasses).
    */
-  loadMode(metadata: EntityMetadata): LoadMode {
+  loadPlan(metadata: EntityMetadata): LoadPlan {
     this.refresh()
-    let mode = this.modes.get(metadata)
-    if (mode === undefined) {
-      const inert = this.scopeOf(metadata) === undefined && metadata.childEntityMetadatas.length === 0 && this.plan(metadata).length === 0
-      mode = inert ? 'inert' : this.coveredByEvents(metadata) ? 'events' : 'walk'
-      this.modes.set(metadata, mode)
-    }
-    return mode
-  }
-
-  /**
-   * True when an entity of the graph a load of `metadata` can fill (itself, and the targets of the relations the
-   * pass follows, transitively) has an entity listener `@AfterLoad()`: TypeORM runs it before any subscriber of
-   * that entity, so it would see a relation before the subscriber filters it.
-   */
-  hasLoadListeners(metadata: EntityMetadata): boolean {
-    this.refresh()
-    let found = this.listened.get(metadata)
+    let found = this.loadPlans.get(metadata)
     if (found === undefined) {
-      found = false
-      const seen = new Set<EntityMetadata>([metadata])
-      const stack = [metadata]
-      while (stack.length > 0 && !found) {
-        const current = stack.pop()!
-        if (current.afterLoadListeners.length > 0) found = true
-        for (const planned of this.plan(current)) {
-          if (!seen.has(planned.target)) {
-            seen.add(planned.target)
-            stack.push(planned.target)
-          }
-        }
-      }
-      this.listened.set(metadata, found)
+      const graph = this.graph(metadata)
+      const inert = this.scopeOf(metadata) === undefined && metadata.childEntityMetadatas.length === 0 && this.plan(metadata).length === 0
+      const covered = graph.every((m) => m.childEntityMetadatas.length === 0 && !m.parentEntityMetadata && this.plan(m).every((p) => !p.relation.isLazy))
+      found = Object.freeze({ mode: inert ? 'inert' : covered ? 'events' : 'walk', listened: graph.some((m) => m.afterLoadListeners.length > 0) })
+      this.loadPlans.set(metadata, found)
     }
     return found
   }
 
-  /** See `events` in {@link loadMode}: no lazy relation and no inheritance anywhere in the graph. */
-  private coveredByEvents(metadata: EntityMetadata): boolean {
+  /** `metadata` and every entity a load of it can fill through the relations the pass follows, transitively. */
+  private graph(metadata: EntityMetadata): EntityMetadata[] {
     const seen = new Set<EntityMetadata>([metadata])
     const stack = [metadata]
     while (stack.length > 0) {
-      const current = stack.pop()!
-      if (current.childEntityMetadatas.length > 0 || current.parentEntityMetadata) return false
-      for (const planned of this.plan(current)) {
-        if (planned.relation.isLazy) return false
+      for (const planned of this.plan(stack.pop()!)) {
         if (!seen.has(planned.target)) {
           seen.add(planned.target)
           stack.push(planned.target)
         }
       }
     }
-    return true
+    return [...seen]
   }
 
   /**
@@ -149,8 +130,7 @@ export class StripModel {
     this.builtFor = metadatas
     this.byTarget = new Map()
     this.scopedPlans = new Map()
-    this.modes = new Map()
-    this.listened = new Map()
+    this.loadPlans = new Map()
     const reaching = new Set<EntityMetadata>(metadatas.filter((m) => this.scopeOf(m) !== undefined))
     for (let changed = true; changed; ) {
       changed = false
