@@ -1,4 +1,5 @@
 import type { DatasetSize } from './dataset'
+import type { SqlAloneRow } from './sql-alone'
 import type { VariantName } from './variants'
 import type { WorkloadName } from './workloads'
 
@@ -72,5 +73,7 @@ export interface WorkerResult {
   readonly group: WorkerTask['group']
   readonly measurements: Measurement[]
   readonly micro: MicroResult[]
+  /** The main group only: the SQL of each read workload timed alone (see sql-alone.ts). */
+  readonly sqlAlone: SqlAloneRow[]
   readonly seconds: number
 }

@@ -1,5 +1,6 @@
 import type { DatasetSize } from './dataset'
 import type { MicroResult, Mode } from './protocol'
+import type { SqlAloneRow } from './sql-alone'
 import type { VariantName } from './variants'
 import { READ_WORKLOADS, type WorkloadName } from './workloads'
 
@@ -47,6 +48,8 @@ export interface Results {
   /** The hand-written baseline measured inside the cls-hooked process (its async hooks slow every await). */
   readonly baselines: ResultRow[]
   readonly micro: MicroResult[]
+  /** Each read workload's SQL, hand-written and the plugin's, timed alone on a raw pg connection (bench/sql-alone.ts). */
+  readonly sql_alone: SqlAloneRow[]
   readonly notes: string[]
 }
 
@@ -106,6 +109,7 @@ export function renderMarkdown(results: Results): string {
     }
   }
   lines.push(...renderTargets(results))
+  lines.push(...renderSqlAlone(results))
   lines.push('')
   lines.push('| measured alone | value |')
   lines.push('|---|---|')
@@ -137,7 +141,8 @@ function renderTargets(results: Results): string[] {
         const verdict = targetVerdict(als)
         const vsRls = rls && !rls.error ? (als.median_ms < rls.median_ms ? ', faster than RLS' : ', **not faster than RLS**') : ''
         const ci = als.ratio_ci95 ? ` ${interval(als, 3)}` : ''
-        return `${ratio(als.ratio_vs_handwritten, 3)}${ci}: ${verdict}${vsRls}`
+        const sql = results.sql_alone.find((r) => r.dataset === dataset.name && r.workload === workload && r.planner === 'default')
+        return `${ratio(als.ratio_vs_handwritten, 3)}${ci}: ${verdict}${vsRls}${sql ? `; its SQL alone ${ratio(sql.ratio, 3)}` : ''}`
       })
       lines.push(`| ${dataset.name}, ${mode} | ${cells.join(' | ')} |`)
     }
@@ -147,6 +152,33 @@ function renderTargets(results: Results): string[] {
     `"met": the median ratio is at most ${TARGET_RATIO}. "not shown": above it, but the 95% interval reaches ${TARGET_RATIO} ` +
       `(this run cannot tell). "missed": the whole interval is above ${TARGET_RATIO}.`,
   )
+  return lines
+}
+
+/** The SQL alone: one row per dataset and planner setting, one cell per read workload. */
+function renderSqlAlone(results: Results): string[] {
+  if (results.sql_alone.length === 0) return []
+  const lines = [
+    '',
+    '**The SQL alone**: the statements `handwritten` and the plugin (`tenancy-als-no-failsafe`: the failsafe sends no SQL) sent for ' +
+      'the same inputs, timed on one raw `pg` connection without TypeORM, input by input in a shuffled order. Each cell: the ratio ' +
+      'plugin / hand-written of the median time, its 95% interval, and the two medians in µs. A ratio above 1 is what PostgreSQL ' +
+      'charges for the plugin\'s SQL; the rest of a workload\'s ratio is client code. `enable_hashjoin = off` shows whether a ' +
+      'difference is the plan PostgreSQL picks.',
+    '',
+  ]
+  lines.push('| dataset | planner | ' + READ_WORKLOADS.join(' | ') + ' |')
+  lines.push('|---|---|' + READ_WORKLOADS.map(() => '---').join('|') + '|')
+  const keys = [...new Set(results.sql_alone.map((r) => `${r.dataset}\u0000${r.planner}`))]
+  for (const key of keys) {
+    const [dataset, planner] = key.split('\u0000') as [string, string]
+    const cells = READ_WORKLOADS.map((workload) => {
+      const row = results.sql_alone.find((r) => r.dataset === dataset && r.planner === planner && r.workload === workload)
+      if (!row) return '–'
+      return `**${ratio(row.ratio, 3)}** [${ratio(row.ratio_ci95[0], 3)}–${ratio(row.ratio_ci95[1], 3)}] (${row.handwritten_us.toFixed(0)} / ${row.plugin_us.toFixed(0)} µs)`
+    })
+    lines.push(`| ${dataset} | ${planner} | ${cells.join(' | ')} |`)
+  }
   return lines
 }
 

@@ -23,7 +23,7 @@ const int = (name: string, fallback: number): number => {
 
 const plan: Plan = quick
   ? { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 120), block: int('BENCH_BLOCK', 1), concurrentRounds: int('BENCH_ROUNDS', 8), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), modes: { small: ['sequential', 'concurrent'], large: [] } }
-  : { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 2000), block: int('BENCH_BLOCK', 1), concurrentRounds: int('BENCH_ROUNDS', 100), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), modes: { large: ['sequential', 'concurrent'], small: ['sequential'] } }
+  : { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 2000), block: int('BENCH_BLOCK', 1), concurrentRounds: int('BENCH_ROUNDS', 400), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), modes: { large: ['sequential', 'concurrent'], small: ['sequential'] } }
 
 const log = (line: string): void => {
   process.stderr.write(line + '\n')
@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     rows,
     baselines: clsRows.filter((r) => r.variant === 'handwritten'),
     micro: [...main.micro, ...cls.micro],
+    sql_alone: main.sqlAlone,
     notes: [
       `Each variant was warmed up with ${plan.warmup} operations. Sequential: ` +
         (plan.block === 1

@@ -1,9 +1,10 @@
 import 'reflect-metadata'
 import type { DatasetSize } from './dataset'
-import { ticketIdRange } from './dataset'
+import { restoreDataset, ticketIdRange } from './dataset'
 import { measureContextLookup, measureStripPass } from './micro'
 import type { Measurement, MicroResult, Mode, WorkerResult, WorkerTask } from './protocol'
 import { median, p90, quantile, ratioInterval, seededRandom, shuffle } from './stats'
+import { measureSqlAlone, type SqlAloneRow } from './sql-alone'
 import { openVariant, type Variant } from './variants'
 import { workloads, type OperationInput, type Workload } from './workloads'
 
@@ -93,6 +94,8 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
           }
         }
       }
+      // the warm-up ran every write: reads are measured on the loaded rows (see restoreDataset)
+      await restoreDataset(task.url, { size, schema })
       for (const mode of task.plan.modes[size.name]) {
         for (const workload of list) {
           const samples = new Map<string, Samples>(variants.map((v) => [v.name, none()]))
@@ -133,6 +136,7 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
               ...(failed.has(`${workload.name}/${variant.name}`) ? { error: failed.get(`${workload.name}/${variant.name}`) } : {}),
             })
           }
+          if (!workload.read) await restoreDataset(task.url, { size, schema })
           process.stderr.write(`  [${task.group}] ${size.name} ${mode} ${workload.name} done (${Math.round((Date.now() - started) / 1000)} s)\n`)
         }
       }
@@ -142,8 +146,13 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
   }
 
   const micro: MicroResult[] = await measureContextLookup(task.group === 'main' ? 'async-local-storage' : 'cls-hooked')
-  if (task.group === 'main') micro.push(...(await measureStripPass(task.url)))
-  return { group: task.group, measurements, micro, seconds: (Date.now() - started) / 1000 }
+  let sqlAlone: SqlAloneRow[] = []
+  if (task.group === 'main') {
+    micro.push(...(await measureStripPass(task.url)))
+    sqlAlone = await measureSqlAlone(task.url, task.datasets, random, resampling)
+    process.stderr.write(`  [${task.group}] the SQL alone done (${Math.round((Date.now() - started) / 1000)} s)\n`)
+  }
+  return { group: task.group, measurements, micro, sqlAlone, seconds: (Date.now() - started) / 1000 }
 }
 
 process.once('message', (task: WorkerTask) => {

@@ -1,0 +1,146 @@
+import { Client } from 'pg'
+import type { Logger } from 'typeorm'
+import type { DatasetSize } from './dataset'
+import { ticketIdRange } from './dataset'
+import type { OperationInput } from './workloads'
+import { workloads, type WorkloadName } from './workloads'
+import { openVariant, type VariantName } from './variants'
+import { median, ratioInterval, shuffle } from './stats'
+
+/**
+ * The SQL alone: the statements `handwritten` and the plugin send for the same inputs, captured once through
+ * TypeORM's logger, then timed on one raw `pg` connection (no TypeORM, no plugin code), interleaved input by
+ * input in a shuffled order. A ratio here is what the database (and the driver's row parsing) charges for the
+ * plugin's SQL; the rest of a workload's ratio is client code.
+ *
+ * Run twice: with the planner's defaults, and with `enable_hashjoin = off`, which shows whether a difference
+ * comes from the plan PostgreSQL picks for the plugin's SQL (the join guard of `find-relation-50`).
+ */
+export interface SqlAloneRow {
+  readonly dataset: DatasetSize['name']
+  readonly workload: WorkloadName
+  readonly planner: 'default' | 'enable_hashjoin = off'
+  /** Median time of the hand-written statements of one operation (all of them, back to back), µs. */
+  readonly handwritten_us: number
+  /** The same for the plugin's statements. */
+  readonly plugin_us: number
+  /** plugin_us / handwritten_us. */
+  readonly ratio: number
+  readonly ratio_ci95: readonly [number, number]
+}
+
+interface Statement {
+  readonly sql: string
+  readonly parameters: readonly unknown[]
+}
+
+/** Collects what a DataSource sends, while `recording` is on. */
+class CapturingLogger implements Logger {
+  recording: Statement[] | undefined
+  logQuery(query: string, parameters?: unknown[]): void {
+    this.recording?.push({ sql: query, parameters: parameters ?? [] })
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+}
+
+const CAPTURED: ReadonlyArray<{ readonly variant: VariantName; readonly side: 'hand' | 'plugin' }> = [
+  { variant: 'handwritten', side: 'hand' },
+  // the query filter's SQL; the failsafe sends none
+  { variant: 'tenancy-als-no-failsafe', side: 'plugin' },
+]
+
+/** Inputs per dataset and workload; each is timed `REPEATS` times per planner setting. */
+const INPUTS = 100
+const REPEATS = 3
+/** Timed runs before measuring, per setting: the connection's caches warm up. */
+const WARMUP = 200
+
+/**
+ * Captures the statements of each read workload for `INPUTS` inputs, then times them as above. `random` draws
+ * the inputs and the order; `resampling` the bootstrap (as the worker's).
+ */
+export async function measureSqlAlone(
+  url: string,
+  datasets: ReadonlyArray<{ readonly size: DatasetSize; readonly schema: string }>,
+  random: () => number,
+  resampling: () => number,
+): Promise<SqlAloneRow[]> {
+  const rows: SqlAloneRow[] = []
+  for (const { size, schema } of datasets) {
+    const reads = workloads(size).filter((workload) => workload.read)
+    const inputs: OperationInput[] = Array.from({ length: INPUTS }, (_, serial) => {
+      const organization = 1 + Math.floor(random() * size.organizations)
+      const [first] = ticketIdRange(size, organization)
+      return { organization, ticketId: first + Math.floor(random() * size.ticketsPerOrganization), serial }
+    })
+    // statements[side][workload][input]
+    const statements = new Map<string, Statement[][]>()
+    for (const { variant: name, side } of CAPTURED) {
+      const variant = await openVariant(name, url, schema)
+      const logger = new CapturingLogger()
+      variant.dataSource.setOptions({ logger, logging: ['query'] })
+      try {
+        for (const workload of reads) {
+          const perInput: Statement[][] = []
+          for (const input of inputs) {
+            logger.recording = []
+            await variant.request(input.organization, (manager) => workload.run(manager, variant.filter, input))
+            perInput.push(logger.recording)
+            logger.recording = undefined
+          }
+          statements.set(`${side}/${workload.name}`, perInput)
+        }
+      } finally {
+        await variant.dataSource.destroy()
+      }
+    }
+    const client = new Client({ connectionString: url })
+    await client.connect()
+    try {
+      for (const planner of ['default', 'enable_hashjoin = off'] as const) {
+        await client.query(planner === 'default' ? 'RESET enable_hashjoin' : 'SET enable_hashjoin = off')
+        for (const workload of reads) {
+          const hand = statements.get(`hand/${workload.name}`)!
+          const plugin = statements.get(`plugin/${workload.name}`)!
+          const run = async (list: readonly Statement[]): Promise<number> => {
+            const t0 = process.hrtime.bigint()
+            for (const statement of list) await client.query(statement.sql, statement.parameters as unknown[])
+            return Number(process.hrtime.bigint() - t0) / 1000
+          }
+          for (let i = 0; i < WARMUP; i++) {
+            await run(hand[i % INPUTS]!)
+            await run(plugin[i % INPUTS]!)
+          }
+          const timed = { hand: { values: [] as number[], groups: [] as number[] }, plugin: { values: [] as number[], groups: [] as number[] } }
+          for (let repeat = 0; repeat < REPEATS; repeat++) {
+            for (let i = 0; i < INPUTS; i++) {
+              for (const side of shuffle<'hand' | 'plugin'>(['hand', 'plugin'], random)) {
+                const us = await run((side === 'hand' ? hand : plugin)[i]!)
+                timed[side].values.push(us)
+                timed[side].groups.push(repeat * INPUTS + i)
+              }
+            }
+          }
+          const handwritten_us = median(timed.hand.values)
+          const plugin_us = median(timed.plugin.values)
+          rows.push({
+            dataset: size.name,
+            workload: workload.name,
+            planner,
+            handwritten_us,
+            plugin_us,
+            ratio: plugin_us / handwritten_us,
+            ratio_ci95: ratioInterval(timed.plugin, timed.hand, resampling),
+          })
+        }
+      }
+    } finally {
+      await client.end()
+    }
+  }
+  return rows
+}
