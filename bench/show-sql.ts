@@ -1,6 +1,6 @@
 import 'reflect-metadata'
-import type { Logger, QueryRunner } from 'typeorm'
 import { createDataset, databaseUrl, dropDataset, dropRlsRole, SMALL } from './dataset'
+import { StatementRecorder } from './statement-recorder'
 import { openVariant, VARIANT_ORDER, type VariantName } from './variants'
 import { workloads } from './workloads'
 
@@ -8,18 +8,6 @@ import { workloads } from './workloads'
  * `npm run bench:sql`: prints the SQL each variant sends for each workload, and checks that every filtered
  * variant returns the same rows for the same input. Run it after changing a workload or a variant.
  */
-class PrintingLogger implements Logger {
-  lines: string[] = []
-  logQuery(query: string, parameters?: unknown[], _queryRunner?: QueryRunner): void {
-    this.lines.push(`${query}${parameters && parameters.length > 0 ? `  -- ${JSON.stringify(parameters)}` : ''}`)
-  }
-  logQueryError(): void {}
-  logQuerySlow(): void {}
-  logSchemaBuild(): void {}
-  logMigration(): void {}
-  log(): void {}
-}
-
 async function main(): Promise<void> {
   const url = databaseUrl()
   const dataset = await createDataset(url, SMALL, (line) => console.error(line))
@@ -32,12 +20,13 @@ async function main(): Promise<void> {
       for (const name of only) {
         if (name === 'tenancy-cls-hooked' && only.includes('tenancy-als')) continue // one store per process keeps the SQL identical
         const variant = await openVariant(name, url, dataset.schema)
-        const logger = new PrintingLogger()
-        variant.dataSource.setOptions({ logger, logging: true })
+        const logger = new StatementRecorder()
+        variant.dataSource.setOptions({ logger, logging: ['query'] })
         try {
           const input = { organization: 3, ticketId: 215, serial: 1 }
           const result = await variant.request(3, (m) => workload.run(m, variant.filter, input))
-          console.log(`--- ${name}\n${logger.lines.join('\n')}`)
+          const lines = logger.take().map(({ sql, parameters }) => `${sql}${parameters.length > 0 ? `  -- ${JSON.stringify(parameters)}` : ''}`)
+          console.log(`--- ${name}\n${lines.join('\n')}`)
           if (workload.read && name !== 'no-filter') outputs.set(name, JSON.stringify(result))
         } finally {
           await variant.dataSource.destroy()

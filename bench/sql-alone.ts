@@ -1,11 +1,9 @@
 import { Client } from 'pg'
-import type { Logger } from 'typeorm'
 import type { DatasetSize } from './dataset'
-import { ticketIdRange } from './dataset'
-import type { OperationInput } from './workloads'
-import { workloads, type WorkloadName } from './workloads'
-import { openVariant, type VariantName } from './variants'
+import { StatementRecorder, type Statement } from './statement-recorder'
 import { median, ratioInterval, shuffle } from './stats'
+import { openVariant, type VariantName } from './variants'
+import { drawInput, workloads, type WorkloadName } from './workloads'
 
 /**
  * The SQL alone: the statements `handwritten` and the plugin send for the same inputs, captured once through
@@ -27,24 +25,6 @@ export interface SqlAloneRow {
   /** plugin_us / handwritten_us. */
   readonly ratio: number
   readonly ratio_ci95: readonly [number, number]
-}
-
-interface Statement {
-  readonly sql: string
-  readonly parameters: readonly unknown[]
-}
-
-/** Collects what a DataSource sends, while `recording` is on. */
-class CapturingLogger implements Logger {
-  recording: Statement[] | undefined
-  logQuery(query: string, parameters?: unknown[]): void {
-    this.recording?.push({ sql: query, parameters: parameters ?? [] })
-  }
-  logQueryError(): void {}
-  logQuerySlow(): void {}
-  logSchemaBuild(): void {}
-  logMigration(): void {}
-  log(): void {}
 }
 
 const CAPTURED: ReadonlyArray<{ readonly variant: VariantName; readonly side: 'hand' | 'plugin' }> = [
@@ -72,25 +52,19 @@ export async function measureSqlAlone(
   const rows: SqlAloneRow[] = []
   for (const { size, schema } of datasets) {
     const reads = workloads(size).filter((workload) => workload.read)
-    const inputs: OperationInput[] = Array.from({ length: INPUTS }, (_, serial) => {
-      const organization = 1 + Math.floor(random() * size.organizations)
-      const [first] = ticketIdRange(size, organization)
-      return { organization, ticketId: first + Math.floor(random() * size.ticketsPerOrganization), serial }
-    })
-    // statements[side][workload][input]
+    const inputs = Array.from({ length: INPUTS }, (_, serial) => drawInput(size, random, serial))
+    // `${side}/${workload}`: the statements of each input, in input order
     const statements = new Map<string, Statement[][]>()
     for (const { variant: name, side } of CAPTURED) {
       const variant = await openVariant(name, url, schema)
-      const logger = new CapturingLogger()
+      const logger = new StatementRecorder()
       variant.dataSource.setOptions({ logger, logging: ['query'] })
       try {
         for (const workload of reads) {
           const perInput: Statement[][] = []
           for (const input of inputs) {
-            logger.recording = []
             await variant.request(input.organization, (manager) => workload.run(manager, variant.filter, input))
-            perInput.push(logger.recording)
-            logger.recording = undefined
+            perInput.push(logger.take())
           }
           statements.set(`${side}/${workload.name}`, perInput)
         }
@@ -100,17 +74,18 @@ export async function measureSqlAlone(
     }
     const client = new Client({ connectionString: url })
     await client.connect()
+    /** Runs one operation's statements back to back; its time in µs. */
+    const run = async (list: readonly Statement[]): Promise<number> => {
+      const t0 = process.hrtime.bigint()
+      for (const statement of list) await client.query(statement.sql, statement.parameters as unknown[])
+      return Number(process.hrtime.bigint() - t0) / 1000
+    }
     try {
       for (const planner of ['default', 'enable_hashjoin = off'] as const) {
         await client.query(planner === 'default' ? 'RESET enable_hashjoin' : 'SET enable_hashjoin = off')
         for (const workload of reads) {
           const hand = statements.get(`hand/${workload.name}`)!
           const plugin = statements.get(`plugin/${workload.name}`)!
-          const run = async (list: readonly Statement[]): Promise<number> => {
-            const t0 = process.hrtime.bigint()
-            for (const statement of list) await client.query(statement.sql, statement.parameters as unknown[])
-            return Number(process.hrtime.bigint() - t0) / 1000
-          }
           for (let i = 0; i < WARMUP; i++) {
             await run(hand[i % INPUTS]!)
             await run(plugin[i % INPUTS]!)

@@ -1,12 +1,12 @@
 import 'reflect-metadata'
 import type { DatasetSize } from './dataset'
-import { restoreDataset, ticketIdRange } from './dataset'
+import { restoreDataset } from './dataset'
 import { measureContextLookup, measureStripPass } from './micro'
 import type { Measurement, MicroResult, Mode, WorkerResult, WorkerTask } from './protocol'
 import { median, p90, quantile, ratioInterval, seededRandom, shuffle } from './stats'
 import { measureSqlAlone, type SqlAloneRow } from './sql-alone'
 import { openVariant, type Variant } from './variants'
-import { workloads, type OperationInput, type Workload } from './workloads'
+import { drawInput, workloads, type OperationInput, type Workload } from './workloads'
 
 /**
  * One group of variants in one process, measured round by round on the same inputs. Variants whose context
@@ -21,12 +21,7 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
   const measurements: Measurement[] = []
   let serial = 0
 
-  const inputs = (size: DatasetSize, count: number): OperationInput[] =>
-    Array.from({ length: count }, () => {
-      const organization = 1 + Math.floor(random() * size.organizations)
-      const [first] = ticketIdRange(size, organization)
-      return { organization, ticketId: first + Math.floor(random() * size.ticketsPerOrganization), serial: serial++ }
-    })
+  const inputs = (size: DatasetSize, count: number): OperationInput[] => Array.from({ length: count }, () => drawInput(size, random, serial++))
 
   const once = (variant: Variant, workload: Workload, input: OperationInput): Promise<unknown> =>
     variant.request(input.organization, (manager) => workload.run(manager, variant.filter, input))

@@ -12,6 +12,13 @@ export interface OperationInput {
   readonly serial: number
 }
 
+/** One input drawn with `random`: a tenant, and a ticket id of that tenant. */
+export function drawInput(size: DatasetSize, random: () => number, serial: number): OperationInput {
+  const organization = 1 + Math.floor(random() * size.organizations)
+  const [first] = ticketIdRange(size, organization)
+  return { organization, ticketId: first + Math.floor(random() * size.ticketsPerOrganization), serial }
+}
+
 export interface Workload {
   readonly name: WorkloadName
   readonly read: boolean
