@@ -104,7 +104,8 @@ export function patchFailsafe(): void {
     let pass: StripPass | undefined
     let nestedLoads: boolean
     try {
-      failsafe = failsafeOf(this.dataSource ?? this.connection)
+      const dataSource = this.dataSource ?? this.connection
+      failsafe = failsafeOf(dataSource)
       if (failsafe === undefined || insideCheckedLoad()) return executeEntitiesAndRawResults.call(this, queryRunner)
       const mainAlias = this.expressionMap.mainAlias
       if (!mainAlias?.hasMetadata) return executeEntitiesAndRawResults.call(this, queryRunner)
@@ -126,7 +127,7 @@ export function patchFailsafe(): void {
         !nestedLoads &&
         this.expressionMap.callListeners === true &&
         failsafe.subscribed &&
-        runnerDataSource(queryRunner) === (this.dataSource ?? this.connection)
+        runnerDataSource(queryRunner) === dataSource
       ) {
         return executeEntitiesAndRawResults.call(this, queryRunner)
       }
