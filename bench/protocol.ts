@@ -57,6 +57,11 @@ export interface Measurement {
    * over inputs, or over rounds when concurrent); absent for the baseline itself.
    */
   readonly ratio_ci95?: readonly [number, number]
+  /**
+   * The same against `handwritten-parent-only`, for the variants that filter by themselves (the plugin's,
+   * rls), on the workloads that variant runs.
+   */
+  readonly parent_only_ratio_ci95?: readonly [number, number]
   /** Set when the workload failed for this variant (it was then not measured). */
   readonly error?: string
 }

@@ -3,7 +3,7 @@ import type { DatasetSize } from './dataset'
 import { StatementRecorder, type Statement } from './statement-recorder'
 import { median, ratioInterval, shuffle } from './stats'
 import { openVariant, type VariantName } from './variants'
-import { drawInput, workloads, type WorkloadName } from './workloads'
+import { drawInput, runsWorkload, workloads, type WorkloadName } from './workloads'
 
 /**
  * The SQL alone: the statements `handwritten` and the plugin send for the same inputs, captured once through
@@ -25,12 +25,20 @@ export interface SqlAloneRow {
   /** plugin_us / handwritten_us. */
   readonly ratio: number
   readonly ratio_ci95: readonly [number, number]
+  /** Where `handwritten-parent-only` runs (find-relation-50): the median of its statements, µs. */
+  readonly parent_only_us?: number
+  /** plugin_us / parent_only_us. */
+  readonly ratio_vs_parent_only?: number
 }
 
-const CAPTURED: ReadonlyArray<{ readonly variant: VariantName; readonly side: 'hand' | 'plugin' }> = [
+type Side = 'hand' | 'plugin' | 'parent'
+
+const CAPTURED: ReadonlyArray<{ readonly variant: VariantName; readonly side: Side }> = [
   { variant: 'handwritten', side: 'hand' },
   // the query filter's SQL; the failsafe sends none
   { variant: 'tenancy-als-no-failsafe', side: 'plugin' },
+  // only on the workloads it runs
+  { variant: 'handwritten-parent-only', side: 'parent' },
 ]
 
 /** Inputs per dataset and workload; each is timed `REPEATS` times per planner setting. */
@@ -61,6 +69,7 @@ export async function measureSqlAlone(
       variant.dataSource.setOptions({ logger, logging: ['query'] })
       try {
         for (const workload of reads) {
+          if (!runsWorkload(variant, workload)) continue
           const perInput: Statement[][] = []
           for (const input of inputs) {
             await variant.request(input.organization, (manager) => workload.run(manager, variant.filter, input))
@@ -84,24 +93,23 @@ export async function measureSqlAlone(
       for (const planner of ['default', 'enable_hashjoin = off'] as const) {
         await client.query(planner === 'default' ? 'RESET enable_hashjoin' : 'SET enable_hashjoin = off')
         for (const workload of reads) {
-          const hand = statements.get(`hand/${workload.name}`)!
-          const plugin = statements.get(`plugin/${workload.name}`)!
-          for (let i = 0; i < WARMUP; i++) {
-            await run(hand[i % INPUTS]!)
-            await run(plugin[i % INPUTS]!)
-          }
-          const timed = { hand: { values: [] as number[], groups: [] as number[] }, plugin: { values: [] as number[], groups: [] as number[] } }
+          const sides = (['hand', 'plugin', 'parent'] as const).filter((side) => statements.has(`${side}/${workload.name}`))
+          const of = (side: Side): Statement[][] => statements.get(`${side}/${workload.name}`)!
+          for (let i = 0; i < WARMUP; i++) for (const side of sides) await run(of(side)[i % INPUTS]!)
+          const timed = new Map(sides.map((side) => [side, { values: [] as number[], groups: [] as number[] }]))
           for (let repeat = 0; repeat < REPEATS; repeat++) {
             for (let i = 0; i < INPUTS; i++) {
-              for (const side of shuffle<'hand' | 'plugin'>(['hand', 'plugin'], random)) {
-                const us = await run((side === 'hand' ? hand : plugin)[i]!)
-                timed[side].values.push(us)
-                timed[side].groups.push(repeat * INPUTS + i)
+              for (const side of shuffle([...sides], random)) {
+                const us = await run(of(side)[i]!)
+                timed.get(side)!.values.push(us)
+                timed.get(side)!.groups.push(repeat * INPUTS + i)
               }
             }
           }
-          const handwritten_us = median(timed.hand.values)
-          const plugin_us = median(timed.plugin.values)
+          const handwritten_us = median(timed.get('hand')!.values)
+          const plugin_us = median(timed.get('plugin')!.values)
+          const parent = timed.get('parent')
+          const parent_only_us = parent !== undefined ? median(parent.values) : undefined
           rows.push({
             dataset: size.name,
             workload: workload.name,
@@ -109,7 +117,8 @@ export async function measureSqlAlone(
             handwritten_us,
             plugin_us,
             ratio: plugin_us / handwritten_us,
-            ratio_ci95: ratioInterval(timed.plugin, timed.hand, resampling),
+            ratio_ci95: ratioInterval(timed.get('plugin')!, timed.get('hand')!, resampling),
+            ...(parent_only_us !== undefined ? { parent_only_us, ratio_vs_parent_only: plugin_us / parent_only_us } : {}),
           })
         }
       }

@@ -6,7 +6,7 @@ import type { Measurement, MicroResult, Mode, WorkerResult, WorkerTask } from '.
 import { median, p90, quantile, ratioInterval, seededRandom, shuffle } from './stats'
 import { measureSqlAlone, type SqlAloneRow } from './sql-alone'
 import { openVariant, type Variant } from './variants'
-import { drawInput, workloads, type OperationInput, type Workload } from './workloads'
+import { drawInput, runsWorkload, workloads, type OperationInput, type Workload } from './workloads'
 
 /**
  * One group of variants in one process, measured round by round on the same inputs. Variants whose context
@@ -78,6 +78,7 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
         const warm = inputs(size, task.plan.warmup)
         const per = Math.ceil(warm.length / list.length)
         for (const [index, workload] of list.entries()) {
+          if (!runsWorkload(variant, workload)) continue
           const slice = warm.slice(index * per, (index + 1) * per)
           const half = Math.floor(slice.length / 2)
           try {
@@ -93,8 +94,9 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
       await restoreDataset(task.url, { size, schema })
       for (const mode of task.plan.modes[size.name]) {
         for (const workload of list) {
-          const samples = new Map<string, Samples>(variants.map((v) => [v.name, none()]))
-          const runnable = variants.filter((v) => !failed.has(`${workload.name}/${v.name}`))
+          const here = variants.filter((v) => runsWorkload(v, workload))
+          const samples = new Map<string, Samples>(here.map((v) => [v.name, none()]))
+          const runnable = here.filter((v) => !failed.has(`${workload.name}/${v.name}`))
           if (mode === 'sequential') {
             const all = inputs(size, task.plan.sequentialOps)
             const block = task.plan.block
@@ -110,13 +112,16 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
               for (const variant of shuffle([...runnable], random)) await batch(variant, workload, mode, roundInputs, samples.get(variant.name)!, round)
             }
           }
+          const against = (baseline: Samples | undefined, values: Samples) =>
+            baseline !== undefined && baseline !== values && values.wall.length > 0 && baseline.wall.length > 0
+              ? ratioInterval({ values: values.wall, groups: values.groups }, { values: baseline.wall, groups: baseline.groups }, resampling)
+              : undefined
           const hand = samples.get('handwritten')
-          for (const variant of variants) {
+          const parentOnly = samples.get('handwritten-parent-only')
+          for (const variant of here) {
             const values = samples.get(variant.name)!
-            const interval =
-              hand !== undefined && variant.name !== 'handwritten' && values.wall.length > 0
-                ? ratioInterval({ values: values.wall, groups: values.groups }, { values: hand.wall, groups: hand.groups }, resampling)
-                : undefined
+            const interval = against(hand, values)
+            const parentOnlyInterval = variant.filter === 'auto' ? against(parentOnly, values) : undefined
             measurements.push({
               dataset: size.name,
               workload: workload.name,
@@ -128,6 +133,7 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
               cpu_median_us: median(values.cpu),
               samples: values.wall.length,
               ...(interval !== undefined ? { ratio_ci95: interval } : {}),
+              ...(parentOnlyInterval !== undefined ? { parent_only_ratio_ci95: parentOnlyInterval } : {}),
               ...(failed.has(`${workload.name}/${variant.name}`) ? { error: failed.get(`${workload.name}/${variant.name}`) } : {}),
             })
           }

@@ -58,6 +58,16 @@ describe('bench report', () => {
     expect(markdown).not.to.include('The SQL alone')
   })
 
+  it('gives the ratio against handwritten-parent-only, and its SQL alone, where that variant ran', () => {
+    const base = results([{ ...sql('default', 1.01), parent_only_us: 950, ratio_vs_parent_only: 1010 / 950 }])
+    const als = { ...row('tenancy-als', 1.01, [1.0, 1.02]), ratio_vs_handwritten_parent_only: 1.06, parent_only_ratio_ci95: [1.05, 1.07] as const }
+    const markdown = renderMarkdown({ ...base, rows: [row('handwritten', 1, undefined), row('handwritten-parent-only', 0.95, [0.94, 0.96]), als] })
+    expect(markdown).to.include('1.010 [1.000–1.020]: met; its SQL alone 1.010; against handwritten-parent-only 1.060 [1.050–1.070], its SQL alone 1.063 |')
+    expect(markdown).to.include('(1000 / 1010 µs); parent only **1.063** (950 µs) |')
+    // its own column in the table of the run
+    expect(markdown).to.match(/\| find-relation-50 \| [^|]+ \| – \| \*\*0\.95\*\* \[0\.94–0\.96\]/)
+  })
+
   it('calls a ratio whose interval reaches the target "not shown", not "missed"', () => {
     expect(targetVerdict(row('tenancy-als', 1.04, [1.02, 1.06]))).to.equal('not shown')
     expect(targetVerdict(row('tenancy-als', 1.04, [1.031, 1.06]))).to.equal('missed')
