@@ -13,6 +13,9 @@ import { drawInput, runsWorkload, workloads, type WorkloadName } from './workloa
  *
  * Run twice: with the planner's defaults, and with `enable_hashjoin = off`, which shows whether a difference
  * comes from the plan PostgreSQL picks for the plugin's SQL (the join guard of `find-relation-50`).
+ *
+ * On the workloads `handwritten-parent-only` runs (`find-relation-50`), its statements are timed in the same
+ * shuffle: the plugin against them is what the join guard costs PostgreSQL.
  */
 export interface SqlAloneRow {
   readonly dataset: DatasetSize['name']
