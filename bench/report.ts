@@ -62,9 +62,9 @@ const COLUMNS: readonly VariantName[] = ['no-filter', 'handwritten-parent-only',
 const ratio = (value: number | null | undefined, digits = 2): string =>
   typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '–'
 
-/** `[low–high]` of a row's 95% interval, or '' when it has none. */
-const interval = (row: ResultRow, digits = 2): string =>
-  row.ratio_ci95 ? `[${ratio(row.ratio_ci95[0], digits)}–${ratio(row.ratio_ci95[1], digits)}]` : ''
+/** `[low–high]` of a 95% interval, or '' when there is none. */
+const bracket = (ci: readonly [number, number] | undefined, digits = 2): string =>
+  ci ? `[${ratio(ci[0], digits)}–${ratio(ci[1], digits)}]` : ''
 
 const ms = (value: number): string => (value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3))
 
@@ -104,7 +104,7 @@ export function renderMarkdown(results: Results): string {
         const cells = COLUMNS.map((variant) => {
           const row = find(variant)
           if (row?.error) return 'failed (see latest.json)'
-          return row ? `**${ratio(row.ratio_vs_handwritten)}** ${interval(row)} (${ratio(row.p10_ratio_vs_handwritten)}, ${ratio(row.cpu_ratio_vs_handwritten)})` : '–'
+          return row ? `**${ratio(row.ratio_vs_handwritten)}** ${bracket(row.ratio_ci95)} (${ratio(row.p10_ratio_vs_handwritten)}, ${ratio(row.cpu_ratio_vs_handwritten)})` : '–'
         })
         const delta = hand && als && !als.error ? `${(als.cpu_median_us - hand.cpu_median_us).toFixed(0)} µs` : '–'
         const base = hand ? `${ms(hand.median_ms)} (${ms(hand.p90_ms)}), ${hand.cpu_median_us.toFixed(0)}` : '–'
@@ -144,12 +144,12 @@ function renderTargets(results: Results): string[] {
         if (!als || als.error) return '–'
         const verdict = targetVerdict(als)
         const vsRls = rls && !rls.error ? (als.median_ms < rls.median_ms ? ', faster than RLS' : ', **not faster than RLS**') : ''
-        const ci = als.ratio_ci95 ? ` ${interval(als, 3)}` : ''
+        const ci = als.ratio_ci95 ? ` ${bracket(als.ratio_ci95, 3)}` : ''
         const sql = results.sql_alone.find((r) => r.dataset === dataset.name && r.workload === workload && r.planner === 'default')
         const parentOnly =
           als.ratio_vs_handwritten_parent_only !== undefined
             ? `; against handwritten-parent-only ${ratio(als.ratio_vs_handwritten_parent_only, 3)}` +
-              `${als.parent_only_ratio_ci95 ? ` [${ratio(als.parent_only_ratio_ci95[0], 3)}–${ratio(als.parent_only_ratio_ci95[1], 3)}]` : ''}` +
+              `${als.parent_only_ratio_ci95 ? ` ${bracket(als.parent_only_ratio_ci95, 3)}` : ''}` +
               `${sql?.ratio_vs_parent_only !== undefined ? `, its SQL alone ${ratio(sql.ratio_vs_parent_only, 3)}` : ''}`
             : ''
         return `${ratio(als.ratio_vs_handwritten, 3)}${ci}: ${verdict}${vsRls}${sql ? `; its SQL alone ${ratio(sql.ratio, 3)}` : ''}${parentOnly}`
@@ -192,7 +192,7 @@ function renderSqlAlone(results: Results): string[] {
         row.ratio_vs_parent_only !== undefined && row.parent_only_us !== undefined
           ? `; parent only **${ratio(row.ratio_vs_parent_only, 3)}** (${row.parent_only_us.toFixed(0)} µs)`
           : ''
-      return `**${ratio(row.ratio, 3)}** [${ratio(row.ratio_ci95[0], 3)}–${ratio(row.ratio_ci95[1], 3)}] (${row.handwritten_us.toFixed(0)} / ${row.plugin_us.toFixed(0)} µs)${parentOnly}`
+      return `**${ratio(row.ratio, 3)}** ${bracket(row.ratio_ci95, 3)} (${row.handwritten_us.toFixed(0)} / ${row.plugin_us.toFixed(0)} µs)${parentOnly}`
     })
     lines.push(`| ${dataset} | ${planner} | ${cells.join(' | ')} |`)
   }
@@ -212,7 +212,7 @@ export function renderText(results: Results): string {
   const body = results.rows.map((r) =>
     r.error
       ? [r.dataset, r.mode, r.workload, r.variant, 'failed', '', r.error.slice(0, 60), '', '', '', '']
-      : [r.dataset, r.mode, r.workload, r.variant, ms(r.median_ms), ms(r.p90_ms), r.ratio_vs_handwritten.toFixed(3), interval(r, 3), r.p10_ratio_vs_handwritten.toFixed(3), r.cpu_median_us.toFixed(0), r.cpu_ratio_vs_handwritten.toFixed(3)],
+      : [r.dataset, r.mode, r.workload, r.variant, ms(r.median_ms), ms(r.p90_ms), r.ratio_vs_handwritten.toFixed(3), bracket(r.ratio_ci95, 3), r.p10_ratio_vs_handwritten.toFixed(3), r.cpu_median_us.toFixed(0), r.cpu_ratio_vs_handwritten.toFixed(3)],
   )
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)))
   const format = (row: readonly string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')

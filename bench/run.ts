@@ -97,7 +97,8 @@ async function main(): Promise<void> {
   try {
     for (const size of sizes) datasets.push(await createDataset(url, size, log))
     const shared = { url, datasets: datasets.map((d) => ({ size: d.size, schema: d.schema })), plan, seed: 20261123 }
-    const mainVariants = ['no-filter', 'handwritten', 'handwritten-parent-only', 'tenancy-als', 'tenancy-als-no-failsafe', 'rls'] as const
+    // every variant but cls-hooked's, which gets a process of its own
+    const mainVariants = VARIANT_ORDER.filter((variant) => variant !== 'tenancy-cls-hooked')
     log(`group main: ${mainVariants.join(', ')} (interleaved, shuffled; handwritten-parent-only on find-relation-50 only)`)
     main = await runWorker({ ...shared, group: 'main', variants: mainVariants })
     log('group cls-hooked: handwritten, tenancy-cls-hooked (own process: cls-hooked hooks every await)')

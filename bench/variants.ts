@@ -34,6 +34,20 @@ export const VARIANT_ORDER: readonly VariantName[] = [
  */
 export type FilterKind = 'none' | 'hand' | 'hand-parent' | 'auto'
 
+/** The filter kind of each variant (see {@link FilterKind}). */
+export function filterOf(name: VariantName): FilterKind {
+  switch (name) {
+    case 'no-filter':
+      return 'none'
+    case 'handwritten':
+      return 'hand'
+    case 'handwritten-parent-only':
+      return 'hand-parent'
+    default:
+      return 'auto'
+  }
+}
+
 export interface Variant {
   readonly name: VariantName
   readonly filter: FilterKind
@@ -61,7 +75,7 @@ export async function openVariant(name: VariantName, url: string, schema: string
       allowUnprotectedDataSource(dataSource)
       await dataSource.initialize()
       const manager = dataSource.manager
-      return { name, filter: name === 'no-filter' ? 'none' : name === 'handwritten' ? 'hand' : 'hand-parent', dataSource, request: (_organization, fn) => fn(manager) }
+      return { name, filter: filterOf(name), dataSource, request: (_organization, fn) => fn(manager) }
     }
     case 'tenancy-als':
     case 'tenancy-als-no-failsafe':
@@ -70,7 +84,7 @@ export async function openVariant(name: VariantName, url: string, schema: string
       installTenancy(dataSource, { store: name === 'tenancy-cls-hooked' ? 'cls-hooked' : 'async-local-storage', failsafe: name !== 'tenancy-als-no-failsafe' })
       await dataSource.initialize()
       const manager = dataSource.manager
-      return { name, filter: 'auto', dataSource, request: (organization, fn) => runWithTenant(organization, () => fn(manager)) }
+      return { name, filter: filterOf(name), dataSource, request: (organization, fn) => runWithTenant(organization, () => fn(manager)) }
     }
     case 'rls': {
       // How RLS plugins for ORMs work: a transaction per request, the tenant set for that transaction only.
@@ -80,7 +94,7 @@ export async function openVariant(name: VariantName, url: string, schema: string
       await dataSource.initialize()
       return {
         name,
-        filter: 'auto',
+        filter: filterOf(name),
         dataSource,
         request: (organization, fn) =>
           dataSource.transaction(async (manager) => {
