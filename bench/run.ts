@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     const shared = { url, datasets: datasets.map((d) => ({ size: d.size, schema: d.schema })), plan, seed: 20261123 }
     // every variant but cls-hooked's, which gets a process of its own
     const mainVariants = VARIANT_ORDER.filter((variant) => variant !== 'tenancy-cls-hooked')
-    log(`group main: ${mainVariants.join(', ')} (interleaved, shuffled; handwritten-parent-only on find-relation-50 only)`)
+    log(`group main: ${mainVariants.join(', ')} (interleaved, shuffled; handwritten-parent-only on find-relation-50 only; handwritten-twin is an A/A control)`)
     main = await runWorker({ ...shared, group: 'main', variants: mainVariants })
     log('group cls-hooked: handwritten, tenancy-cls-hooked (own process: cls-hooked hooks every await)')
     cls = await runWorker({ ...shared, group: 'cls-hooked', variants: ['handwritten', 'tenancy-cls-hooked'] })
@@ -153,6 +153,7 @@ async function main(): Promise<void> {
       'handwritten guards the parent and every join (on find-relation-50 with a QueryBuilder: find options cannot put a condition in a ' +
         "join's ON); handwritten-parent-only is the same find with `where: { organizationId }` on the parent alone, which lets another " +
         "tenant's comments through a ticket's relation; it runs on find-relation-50 only.",
+      'handwritten-twin runs the code of handwritten on a DataSource of its own (an A/A control): its ratio to handwritten is 1.00 but for this run\'s noise.',
       'no-filter is wrong on purpose: it reads every tenant (its count scans all tenants\' rows).',
       'rls: a non-owner role, the policy `"organizationId" = (SELECT current_setting(\'app.tenant_id\')::int)`, and ' +
         '`set_config(\'app.tenant_id\', $1, true)` in a transaction per request (BEGIN, set_config, the query, COMMIT).',

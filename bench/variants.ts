@@ -11,13 +11,17 @@ import { benchEntities } from './model'
  *   (`find-relation-50`), the hand-written filter on the parent alone, `where: { organizationId }`, which
  *   find options allow (they cannot put a condition in a join's ON). It lets another tenant's comments through
  *   a ticket's relation, so it is not the baseline; beside it, the plugin's ratio shows what PostgreSQL charges
- *   for the join guard every correct filter needs.
+ *   for the join guard every correct filter needs;
+ * - `handwritten-twin`: the hand-written code again, on a DataSource and pool of its own (an A/A control). It
+ *   does exactly what `handwritten` does, so its ratio to it is what this run's noise and the variants' separate
+ *   connections do to two identical variants: a plugin ratio inside that spread cannot be told from 1.00.
  */
-export type VariantName = 'no-filter' | 'handwritten' | 'handwritten-parent-only' | 'tenancy-als' | 'tenancy-als-no-failsafe' | 'tenancy-cls-hooked' | 'rls'
+export type VariantName = 'no-filter' | 'handwritten' | 'handwritten-twin' | 'handwritten-parent-only' | 'tenancy-als' | 'tenancy-als-no-failsafe' | 'tenancy-cls-hooked' | 'rls'
 
 export const VARIANT_ORDER: readonly VariantName[] = [
   'no-filter',
   'handwritten',
+  'handwritten-twin',
   'handwritten-parent-only',
   'tenancy-als',
   'tenancy-als-no-failsafe',
@@ -40,6 +44,7 @@ export function filterOf(name: VariantName): FilterKind {
     case 'no-filter':
       return 'none'
     case 'handwritten':
+    case 'handwritten-twin':
       return 'hand'
     case 'handwritten-parent-only':
       return 'hand-parent'
@@ -68,6 +73,7 @@ export async function openVariant(name: VariantName, url: string, schema: string
   switch (name) {
     case 'no-filter':
     case 'handwritten':
+    case 'handwritten-twin':
     case 'handwritten-parent-only': {
       // Plain TypeORM: no installTenancy. The plugin refuses such a DataSource on scoped entities unless told
       // it is deliberate; the prototype wrappers still run (one WeakMap lookup), as in any app that loads it.

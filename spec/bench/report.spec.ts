@@ -64,8 +64,15 @@ describe('bench report', () => {
     const markdown = renderMarkdown({ ...base, rows: [row('handwritten', 1, undefined), row('handwritten-parent-only', 0.95, [0.94, 0.96]), als] })
     expect(markdown).to.include('1.010 [1.000–1.020]: met; its SQL alone 1.010; against handwritten-parent-only 1.060 [1.050–1.070], its SQL alone 1.063 |')
     expect(markdown).to.include('(1000 / 1010 µs); parent only **1.063** (950 µs) |')
-    // its own column in the table of the run
-    expect(markdown).to.match(/\| find-relation-50 \| [^|]+ \| – \| \*\*0\.95\*\* \[0\.94–0\.96\]/)
+    // its own column in the table of the run (after handwritten-twin and no-filter, which did not run here)
+    expect(markdown).to.match(/\| find-relation-50 \| [^|]+ \| – \| – \| \*\*0\.95\*\* \[0\.94–0\.96\]/)
+  })
+
+  it('gives the A/A ratio (handwritten-twin / handwritten) beside each verdict, and in its own first column', () => {
+    const base = results([])
+    const markdown = renderMarkdown({ ...base, rows: [...base.rows, row('handwritten-twin', 1.02, [1.01, 1.03])] })
+    expect(markdown).to.include('1.080 [1.070–1.090]: missed, faster than RLS; A/A 1.020 [1.010–1.030] |')
+    expect(markdown).to.match(/\| find-relation-50 \| [^|]+ \| \*\*1\.02\*\* \[1\.01–1\.03\]/)
   })
 
   it('calls a ratio whose interval reaches the target "not shown", not "missed"', () => {
