@@ -66,6 +66,10 @@ const ratio = (value: number | null | undefined, digits = 2): string =>
 const bracket = (ci: readonly [number, number] | undefined, digits = 2): string =>
   ci ? `[${ratio(ci[0], digits)}–${ratio(ci[1], digits)}]` : ''
 
+/** A ratio to three digits, followed by its 95% interval when it has one: `1.042 [1.024–1.061]`. */
+const ratioWithInterval = (value: number | undefined, ci: readonly [number, number] | undefined): string =>
+  `${ratio(value, 3)}${ci ? ` ${bracket(ci, 3)}` : ''}`
+
 const ms = (value: number): string => (value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3))
 
 /** The markdown report: one table per dataset and mode, ratios first, then the micro measurements. */
@@ -145,16 +149,14 @@ function renderTargets(results: Results): string[] {
         if (!als || als.error) return '–'
         const verdict = targetVerdict(als)
         const vsRls = rls && !rls.error ? (als.median_ms < rls.median_ms ? ', faster than RLS' : ', **not faster than RLS**') : ''
-        const ci = als.ratio_ci95 ? ` ${bracket(als.ratio_ci95, 3)}` : ''
         const sql = results.sql_alone.find((r) => r.dataset === dataset.name && r.workload === workload && r.planner === 'default')
         const parentOnly =
           als.ratio_vs_handwritten_parent_only !== undefined
-            ? `; against handwritten-parent-only ${ratio(als.ratio_vs_handwritten_parent_only, 3)}` +
-              `${als.parent_only_ratio_ci95 ? ` ${bracket(als.parent_only_ratio_ci95, 3)}` : ''}` +
+            ? `; against handwritten-parent-only ${ratioWithInterval(als.ratio_vs_handwritten_parent_only, als.parent_only_ratio_ci95)}` +
               `${sql?.ratio_vs_parent_only !== undefined ? `, its SQL alone ${ratio(sql.ratio_vs_parent_only, 3)}` : ''}`
             : ''
-        const aa = twin && !twin.error ? `; A/A ${ratio(twin.ratio_vs_handwritten, 3)}${twin.ratio_ci95 ? ` ${bracket(twin.ratio_ci95, 3)}` : ''}` : ''
-        return `${ratio(als.ratio_vs_handwritten, 3)}${ci}: ${verdict}${vsRls}${aa}${sql ? `; its SQL alone ${ratio(sql.ratio, 3)}` : ''}${parentOnly}`
+        const aa = twin && !twin.error ? `; A/A ${ratioWithInterval(twin.ratio_vs_handwritten, twin.ratio_ci95)}` : ''
+        return `${ratioWithInterval(als.ratio_vs_handwritten, als.ratio_ci95)}: ${verdict}${vsRls}${aa}${sql ? `; its SQL alone ${ratio(sql.ratio, 3)}` : ''}${parentOnly}`
       })
       lines.push(`| ${dataset.name}, ${mode} | ${cells.join(' | ')} |`)
     }
