@@ -75,8 +75,9 @@ let patched = false
  * for a DataSource without the failsafe.
  *
  * - `Broadcaster.broadcastLoadEvent` (the synchronous call that fires a query's `afterLoad` events): before
- *   any `afterLoad` runs, removes the root rows of other tenants from the array the query returns; the
- *   subscriber's `afterLoad` calls share its pass, reported once when it returns.
+ *   any `afterLoad` runs, removes the root rows of other tenants from the array the query returns. A result
+ *   TypeORM's events see whole (load plan `events`) it filters whole, in the same call, and TypeORM skips the
+ *   subscriber; otherwise the subscriber's `afterLoad` calls share its pass. Reported once when it returns.
  * - `SelectQueryBuilder.executeEntitiesAndRawResults` (every find, `getMany`, `getOne`, `getRawAndEntities`,
  *   `getManyAndCount`, the snapshot `save` loads), when the load events cannot see the whole result (strategy
  *   `query`, `callListeners(false)`, lazy relations, inheritance, no context): removes root rows of other
@@ -143,8 +144,8 @@ export function patchFailsafe(): void {
   const broadcastLoadEvent = broadcaster['broadcastLoadEvent']!
   // Synchronous, as TypeORM's: it fires every afterLoad of a query's result in one call and recurses into the
   // loaded relations. The root call first removes the root rows of other tenants from the array TypeORM returns
-  // (so no afterLoad, the application's included, sees them), gives the subscriber one pass for every event of
-  // the result, and reports once.
+  // (so no afterLoad, the application's included, sees them), filters the relations (plan `events`) or gives
+  // the subscriber one pass for every event of the result (plan `walk`), and reports once.
   // TypeORM's signature, `(result, metadata, entities)`, spelled out (see above)
   broadcaster['broadcastLoadEvent'] = function (this: BroadcasterInternals, result: unknown, loaded: unknown, entities: unknown) {
     dispatchSeen = true
@@ -157,18 +158,32 @@ export function patchFailsafe(): void {
     const pass = plan !== undefined && plan.mode !== 'inert' ? failsafe!.passIn(failsafe!.tenancy.store.get()) : undefined
     const previous = enterLoadBroadcast(pass)
     let returned: unknown
+    let after = false
     try {
       // inside a load checked as a whole (a lazy relation, a tree, strategy `query`), root rows are left to that
       // check, which knows the owner that loses them
       if (pass !== undefined && !insideCheckedLoad() && Array.isArray(entities) && entities.length > 0) {
-        // When application code listens to load events (an entity listener in the graph, another subscriber),
-        // the whole result is filtered first, so none of it sees a row of another tenant. Otherwise the
-        // subscriber's afterLoad filters each entity's relations as TypeORM fires it (no walk of its own).
-        const walk = plan!.listened || failsafe!.othersListenToLoads
-        keepInPlace(entities, pass.roots(metadata, entities, walk))
-        pass.walked = walk
+        // Application code that listens to load events (an entity listener in the graph, another subscriber)
+        // must see a filtered result: it is walked before TypeORM fires the events.
+        const listened = plan!.listened || failsafe!.othersListenToLoads
+        if (plan!.mode === 'events') {
+          // The whole join-loaded result is filtered here, so TypeORM skips the subscriber (see its afterLoad).
+          // With no other listener the relations are filtered once TypeORM's own walk has returned: it then
+          // goes through the arrays it built, not the FilteredRelationArrays put in their place.
+          if (listened) keepInPlace(entities, pass.tree(metadata, entities))
+          else {
+            keepInPlace(entities, pass.roots(metadata, entities, false))
+            after = true
+          }
+          pass.walked = true
+        } else {
+          // plan `walk`: the subscriber filters each entity as TypeORM fires it; the result is walked when the query returns
+          keepInPlace(entities, pass.roots(metadata, entities, listened))
+          pass.walked = listened
+        }
       }
       returned = broadcastLoadEvent.call(this, result, metadata, entities)
+      if (after) pass!.below(metadata, entities as unknown[])
     } catch (error) {
       leaveLoadBroadcast(previous)
       if (pass !== undefined) failsafe!.reportAfterFailure(pass)

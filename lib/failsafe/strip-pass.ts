@@ -8,6 +8,8 @@ import type { PlannedRelation, StripModel } from './strip-model'
 import { KEEP, tenantVerdict } from './tenant-verdict'
 
 const NONE: readonly never[] = Object.freeze([])
+/** How deep {@link StripPass.tree} goes before it remembers what it walked (a join-loaded tree is never this deep). */
+const TREE_DEPTH = 32
 
 /** An entity that lost rows of a relation to the failsafe. */
 export interface StrippedRelation {
@@ -28,12 +30,15 @@ export class StripPass {
   private found: LeakEvent[] | undefined
   private owners: StrippedRelation[] | undefined
   private visited: Set<object> | undefined
+  // the guard of the last relation guarded (a result usually guards one or two relations), then the others
+  private lastGuarded: PlannedRelation | undefined
+  private lastGuard: RelationArrayGuard | undefined
   private guards: Map<PlannedRelation, RelationArrayGuard> | undefined
   /** Set by `FailsafeRuntime.report`: a reported pass takes no more rows. */
   reported = false
   /**
-   * Set when the whole result was walked before TypeORM fired its load events (application code listens to
-   * them): the subscriber's `afterLoad` then has nothing left to filter.
+   * Set when the load broadcast filters the whole result itself (before TypeORM fires its load events, or once
+   * TypeORM's walk returns when nothing else listens): the subscriber's `afterLoad` has nothing to filter.
    */
   walked = false
 
@@ -86,7 +91,7 @@ export class StripPass {
           continue
         }
         kept ??= rows.slice(0, i)
-        this.leaked(this.event(rowScope!, row as object, found, null, path))
+        this.leaked(this.event(rowScope!, row as object, found, undefined, path))
       }
     }
     const result = kept ?? rows
@@ -99,13 +104,61 @@ export class StripPass {
   }
 
   /**
+   * Filters the root rows of a join-loaded result and every relation below them, in one call (the load
+   * broadcast, before TypeORM fires any `afterLoad`). For a load plan in mode `events` only: no lazy relation
+   * and no entity inheritance in the graph, so each entity's metadata is the one of the relation that holds it.
+   * A join-loaded result is a tree (TypeORM creates an object per row and alias), so nothing is remembered;
+   * below {@link TREE_DEPTH} levels (a graph that is not one) the walk goes on as {@link roots} does.
+   */
+  tree<T>(metadata: EntityMetadata, rows: T[]): T[] {
+    const kept = this.roots(metadata, rows, false)
+    this.below(metadata, kept)
+    return kept
+  }
+
+  /** The relations part of {@link tree}: `rows` are root rows already checked. */
+  below(metadata: EntityMetadata, rows: readonly unknown[]): void {
+    const plan = this.model.plan(metadata)
+    if (plan.length === 0) return
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]
+      if (typeof row === 'object' && row !== null) this.branch(row, plan, metadata.name, 0)
+    }
+  }
+
+  private branch(entity: object, plan: readonly PlannedRelation[], path: string, depth: number): void {
+    if (depth > TREE_DEPTH) {
+      this.walk(entity, plan, path)
+      return
+    }
+    for (let i = 0; i < plan.length; i++) {
+      const planned = plan[i]!
+      const value: unknown = readRelation(planned.relation, entity)
+      if (value === undefined || value === null || typeof value !== 'object') continue
+      const targetPlan = this.model.plan(planned.target)
+      if (Array.isArray(value)) {
+        const kept = planned.scope !== undefined ? this.filterCollection(entity, planned, planned.scope, value, path) : value
+        if (targetPlan.length === 0) continue
+        const below = `${path}.${planned.relation.propertyPath}`
+        for (let j = 0; j < kept.length; j++) {
+          const row: unknown = kept[j]
+          if (typeof row === 'object' && row !== null) this.branch(row, targetPlan, below, depth + 1)
+        }
+      } else {
+        if (planned.scope !== undefined && !this.filterSingle(entity, planned, planned.scope, value, path)) continue
+        if (targetPlan.length > 0) this.branch(value, targetPlan, `${path}.${planned.relation.propertyPath}`, depth + 1)
+      }
+    }
+  }
+
+  /**
    * Filters rows loaded through `relation` for `owners` (a lazy relation, `relation().of().loadMany()`),
    * recording every owner as stripped when a row is removed. Returns the kept rows.
    */
   relationRows<T>(relation: RelationMetadata, owners: readonly unknown[], rows: T[]): T[] {
     const planned = this.model.plan(relation.entityMetadata).find((p) => p.relation === relation)
     const target = relation.inverseEntityMetadata
-    const path = `${relation.entityMetadata.name}.${relation.propertyPath}`
+    const ownerPath = relation.entityMetadata.name
     let kept = rows
     if (planned?.scope !== undefined) {
       const scope = planned.scope
@@ -113,7 +166,7 @@ export class StripPass {
         if (typeof row !== 'object' || row === null) return true
         const found = tenantVerdict(scope, row, this.tenantId)
         if (found === KEEP) return true
-        this.leaked(this.event(scope, row, found, planned.label, path))
+        this.leaked(this.event(scope, row, found, planned, ownerPath))
         return false
       })
       if (kept.length !== rows.length) {
@@ -121,6 +174,7 @@ export class StripPass {
       }
       if (planned.collection) kept = FilteredRelationArray.adopt(kept, this.guard(planned, scope))
     }
+    const path = `${ownerPath}.${relation.propertyPath}`
     for (let i = 0; i < kept.length; i++) {
       const row = kept[i]
       if (typeof row === 'object' && row !== null) this.entity(row, target, path)
@@ -133,7 +187,10 @@ export class StripPass {
     this.walk(entity, this.model.plan(this.model.metadataOf(entity, fallback)), path)
   }
 
-  /** Walks the loaded relations of one entity whose plan is known. */
+  /**
+   * Walks the loaded relations of one entity whose plan is known; `path` is the entity's own (`Ticket.comments`).
+   * Paths are built only where the walk goes on below a relation, and a leak's path only when one is found.
+   */
   private walk(entity: object, plan: readonly PlannedRelation[], path: string): void {
     let entered = false
     for (let i = 0; i < plan.length; i++) {
@@ -147,9 +204,8 @@ export class StripPass {
         visited.add(entity)
         entered = true
       }
-      const childPath = `${path}.${planned.relation.propertyPath}`
-      if (Array.isArray(value)) this.collection(entity, planned, value, childPath)
-      else this.single(entity, planned, value, childPath)
+      if (Array.isArray(value)) this.collection(entity, planned, value, path)
+      else this.single(entity, planned, value, path)
     }
   }
 
@@ -166,23 +222,24 @@ export class StripPass {
       const planned = plan[i]!
       const value: unknown = readRelation(planned.relation, entity)
       if (value === undefined || value === null || typeof value !== 'object') continue
-      const path = `${metadata.name}.${planned.relation.propertyPath}`
-      if (Array.isArray(value)) this.filterCollection(entity, planned, planned.scope!, value, path)
-      else this.filterSingle(entity, planned, planned.scope!, value, path)
+      if (Array.isArray(value)) this.filterCollection(entity, planned, planned.scope!, value, metadata.name)
+      else this.filterSingle(entity, planned, planned.scope!, value, metadata.name)
     }
   }
 
-  private collection(owner: object, planned: PlannedRelation, rows: unknown[], path: string): void {
+  /** `ownerPath`: the path of `owner`; a foreign row's path is `${ownerPath}.${property}` (so is a kept row's). */
+  private collection(owner: object, planned: PlannedRelation, rows: unknown[], ownerPath: string): void {
     const kept =
       planned.scope !== undefined
-        ? this.filterCollection(owner, planned, planned.scope, rows, path)
+        ? this.filterCollection(owner, planned, planned.scope, rows, ownerPath)
         : planned.target.childEntityMetadatas.length > 0
-          ? this.filterSubclassRows(owner, planned, rows, path)
+          ? this.filterSubclassRows(owner, planned, rows, ownerPath)
           : rows
     // indexed, not for-of: iterating an Array subclass leaves V8's fast path
     const target = planned.target
     const targetPlan = this.model.plan(target)
     if (targetPlan.length === 0 && target.childEntityMetadatas.length === 0) return
+    const path = `${ownerPath}.${planned.relation.propertyPath}`
     for (let i = 0; i < kept.length; i++) {
       const row = kept[i]
       if (typeof row !== 'object' || row === null) continue
@@ -191,14 +248,16 @@ export class StripPass {
     }
   }
 
-  private single(owner: object, planned: PlannedRelation, row: object, path: string): void {
-    const scope = planned.scope ?? (planned.target.childEntityMetadatas.length > 0 ? this.model.scope(this.model.metadataOf(row, planned.target)) : undefined)
-    if (scope !== undefined && !this.filterSingle(owner, planned, scope, row, path)) return
-    this.entity(row, planned.target, path)
+  private single(owner: object, planned: PlannedRelation, row: object, ownerPath: string): void {
+    const metadata = this.model.metadataOf(row, planned.target)
+    const scope = planned.scope ?? (planned.target.childEntityMetadatas.length > 0 ? this.model.scope(metadata) : undefined)
+    if (scope !== undefined && !this.filterSingle(owner, planned, scope, row, ownerPath)) return
+    const plan = this.model.plan(metadata)
+    if (plan.length > 0) this.walk(row, plan, `${ownerPath}.${planned.relation.propertyPath}`)
   }
 
   /** Removes foreign rows from a collection and guards it; returns the kept rows. */
-  private filterCollection(owner: object, planned: PlannedRelation, scope: ScopedEntity, rows: unknown[], path: string): unknown[] {
+  private filterCollection(owner: object, planned: PlannedRelation, scope: ScopedEntity, rows: unknown[], ownerPath: string): unknown[] {
     let kept: unknown[] | undefined
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]
@@ -212,7 +271,7 @@ export class StripPass {
         continue
       }
       kept ??= rows.slice(0, i)
-      this.leaked(this.event(scope, row, found, planned.label, path))
+      this.leaked(this.event(scope, row, found, planned, ownerPath))
     }
     if (kept !== undefined) this.lost({ owner, relation: planned.relation })
     if (!planned.collection) {
@@ -227,14 +286,14 @@ export class StripPass {
   }
 
   /** A collection of an unscoped entity whose subclasses may be scoped (single-table inheritance): each row is judged by its own class. */
-  private filterSubclassRows(owner: object, planned: PlannedRelation, rows: unknown[], path: string): unknown[] {
+  private filterSubclassRows(owner: object, planned: PlannedRelation, rows: unknown[], ownerPath: string): unknown[] {
     const kept = rows.filter((row) => {
       if (typeof row !== 'object' || row === null) return true
       const scope = this.model.scope(this.model.metadataOf(row, planned.target))
       if (scope === undefined) return true
       const found = tenantVerdict(scope, row, this.tenantId)
       if (found === KEEP) return true
-      this.leaked(this.event(scope, row, found, planned.label, path))
+      this.leaked(this.event(scope, row, found, planned, ownerPath))
       return false
     })
     if (kept.length === rows.length) return rows
@@ -244,10 +303,10 @@ export class StripPass {
   }
 
   /** Removes a foreign to-one row (the property becomes `undefined`, which `save` ignores); true when kept. */
-  private filterSingle(owner: object, planned: PlannedRelation, scope: ScopedEntity, row: object, path: string): boolean {
+  private filterSingle(owner: object, planned: PlannedRelation, scope: ScopedEntity, row: object, ownerPath: string): boolean {
     const found = tenantVerdict(scope, row, this.tenantId)
     if (found === KEEP) return true
-    this.leaked(this.event(scope, row, found, planned.label, path))
+    this.leaked(this.event(scope, row, found, planned, ownerPath))
     this.lost({ owner, relation: planned.relation })
     writeRelation(planned.relation, owner, undefined)
     return false
@@ -255,23 +314,30 @@ export class StripPass {
 
   /** One frozen guard per relation and pass (the pass has one tenant), shared by the collections it guards. */
   private guard(planned: PlannedRelation, scope: ScopedEntity): RelationArrayGuard {
+    if (planned === this.lastGuarded) return this.lastGuard!
     let guard = this.guards?.get(planned)
     if (guard === undefined) {
       guard = Object.freeze({ scope, tenantId: this.tenantId, relation: planned.label })
       ;(this.guards ??= new Map()).set(planned, guard)
     }
+    this.lastGuarded = planned
+    this.lastGuard = guard
     return guard
   }
 
-  private event(scope: ScopedEntity, row: object, found: unknown, relation: string | null, path: string): LeakEvent {
+  /**
+   * The event of a removed row: a root row (`planned` undefined) at `at`, or a row of the relation `planned` of
+   * an entity at `at`.
+   */
+  private event(scope: ScopedEntity, row: object, found: unknown, planned: PlannedRelation | undefined, at: string): LeakEvent {
     const metadata = this.model.metadataOf(row, scope.metadata)
     return Object.freeze({
       entity: metadata.name,
-      relation,
+      relation: planned?.label ?? null,
       primaryKey: metadata.getEntityIdMixedMap(row),
       expectedTenant: this.tenantId,
       foundTenant: found,
-      path,
+      path: planned === undefined ? at : `${at}.${planned.relation.propertyPath}`,
     })
   }
 }

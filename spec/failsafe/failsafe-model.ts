@@ -142,7 +142,53 @@ export class FsFolder {
   @TreeParent() parent!: FsFolder | null
 }
 
-export const leakEntities = [FsCustomer, FsAddress, FsPerson, FsProject, FsTask, FsLabel, FsCharter, FsMilestone, FsPin, FsTemplate, FsFolder]
+// ---- a graph TypeORM's load events see whole (no lazy relation, no inheritance) --------------------------
+// The load broadcast filters such a join-loaded result in one call (load plan `events`); FsProject's lazy
+// milestones make its graph one the failsafe walks when the query returns (`walk`).
+
+@Entity()
+@TenantScoped('tenantId')
+export class FsBoard {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() tenantId!: number
+  @Column() name!: string
+  /** one-to-many, whose rows have a one-to-many and a many-to-one of their own */
+  @OneToMany(() => FsCard, (c) => c.board) cards!: FsCard[]
+  /** many-to-many */
+  @ManyToMany(() => FsTag) @JoinTable() tags!: FsTag[]
+  /** many-to-one */
+  @ManyToOne(() => FsPerson, { nullable: true }) owner!: FsPerson | null
+}
+
+@Entity()
+@TenantScoped('tenantId')
+export class FsCard {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() tenantId!: number
+  @Column() title!: string
+  @ManyToOne(() => FsBoard, (b) => b.cards, { nullable: true }) board!: FsBoard | null
+  @ManyToOne(() => FsPerson, { nullable: true }) assignee!: FsPerson | null
+  @OneToMany(() => FsNote, (n) => n.card) notes!: FsNote[]
+}
+
+@Entity()
+@TenantScoped('tenantId')
+export class FsNote {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() tenantId!: number
+  @Column() text!: string
+  @ManyToOne(() => FsCard, (c) => c.notes, { nullable: true }) card!: FsCard | null
+}
+
+@Entity()
+@TenantScoped('tenantId')
+export class FsTag {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() tenantId!: number
+  @Column() text!: string
+}
+
+export const leakEntities = [FsCustomer, FsAddress, FsPerson, FsProject, FsTask, FsLabel, FsCharter, FsMilestone, FsPin, FsTemplate, FsFolder, FsBoard, FsCard, FsNote, FsTag]
 
 // ---- one-to-many under every orphanedRowAction ---------------------------------------------------------
 

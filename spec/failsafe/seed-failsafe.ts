@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm'
 import { runWithoutTenant } from '../../lib'
-import { A, B, FsAddress, FsCharter, FsCustomer, FsFolder, FsLabel, FsMilestone, FsPerson, FsPin, FsProject, FsTask, FsTemplate } from './failsafe-model'
+import { A, B, FsAddress, FsBoard, FsCard, FsCharter, FsCustomer, FsFolder, FsLabel, FsMilestone, FsNote, FsPerson, FsPin, FsProject, FsTag, FsTask, FsTemplate } from './failsafe-model'
 
 export interface SeededLeaks {
   customer: FsCustomer
@@ -22,12 +22,21 @@ export interface SeededLeaks {
   childA: FsFolder
   childB: FsFolder
   rootB: FsFolder
+  boardA: FsBoard
+  boardB: FsBoard
+  cardA: FsCard
+  cardB: FsCard
+  noteA: FsNote
+  noteB: FsNote
+  tagA: FsTag
+  tagB: FsTag
 }
 
 /**
  * Two tenants, with rows of B planted in every relation of A's rows (as a missing filter would load them):
  * B's address on the central customer, B's task/label/charter/owner/milestone/pin on A's project, B's folder
- * under A's folder, and A's label on B's project.
+ * under A's folder, and A's label on B's project. On A's board (a graph with no lazy relation): B's card, tag
+ * and owner, and on A's card B's note and B as assignee.
  */
 export function seedLeaks(dataSource: DataSource): Promise<SeededLeaks> {
   return runWithoutTenant(async () => {
@@ -59,6 +68,15 @@ export function seedLeaks(dataSource: DataSource): Promise<SeededLeaks> {
     const childA = await m.save(FsFolder, { tenantId: A, name: 'child-a', parent: rootA })
     const childB = await m.save(FsFolder, { tenantId: B, name: 'child-b planted under root-a', parent: rootA })
     const rootB = await m.save(FsFolder, { tenantId: B, name: 'root-b', parent: null })
-    return { customer, addressA, addressB, projA, projB, personB, taskA, taskB, labelA, labelB, charterB, milestoneA, milestoneB, pinA, pinB, rootA, childA, childB, rootB }
+    const tagA = await m.save(FsTag, { tenantId: A, text: 'tag-a' })
+    const tagB = await m.save(FsTag, { tenantId: B, text: 'tag-b' })
+    const boardA = await m.save(FsBoard, { tenantId: A, name: 'board-a', owner: personB, tags: [tagA, tagB] })
+    const boardB = await m.save(FsBoard, { tenantId: B, name: 'board-b', owner: personB, tags: [tagB] })
+    const cardA = await m.save(FsCard, { tenantId: A, title: 'card-a', board: boardA, assignee: personB })
+    const cardB = await m.save(FsCard, { tenantId: B, title: 'card-b planted on board-a', board: boardA, assignee: personB })
+    await m.save(FsCard, { tenantId: B, title: 'card-b', board: boardB })
+    const noteA = await m.save(FsNote, { tenantId: A, text: 'note-a', card: cardA })
+    const noteB = await m.save(FsNote, { tenantId: B, text: 'note-b planted on card-a', card: cardA })
+    return { boardA, boardB, cardA, cardB, noteA, noteB, tagA, tagB, customer, addressA, addressB, projA, projB, personB, taskA, taskB, labelA, labelB, charterB, milestoneA, milestoneB, pinA, pinB, rootA, childA, childB, rootB }
   })
 }
