@@ -25,6 +25,11 @@ export interface Plan {
   readonly perClient: number
   /** Warm-up operations per variant and dataset, before anything is measured. */
   readonly warmup: number
+  /**
+   * True (the default): every variant but rls runs on handwritten's pg pool, so all of them use the same
+   * PostgreSQL connections (see `sharePool`). False (`BENCH_OWN_POOLS=1`): a pool per variant.
+   */
+  readonly sharedPool: boolean
   /** The modes run on each dataset size. */
   readonly modes: Readonly<Record<DatasetSize['name'], readonly Mode[]>>
 }

@@ -22,9 +22,10 @@ const int = (name: string, fallback: number): number => {
   return value === undefined || value === '' ? fallback : Math.max(1, Number.parseInt(value, 10))
 }
 
+const sharedPool = process.env['BENCH_OWN_POOLS'] !== '1'
 const plan: Plan = quick
-  ? { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 120), block: int('BENCH_BLOCK', 1), concurrentRounds: int('BENCH_ROUNDS', 8), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), modes: { small: ['sequential', 'concurrent'], large: [] } }
-  : { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 2000), block: int('BENCH_BLOCK', 1), concurrentRounds: int('BENCH_ROUNDS', 400), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), modes: { large: ['sequential', 'concurrent'], small: ['sequential'] } }
+  ? { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 120), block: int('BENCH_BLOCK', 1), concurrentRounds: int('BENCH_ROUNDS', 8), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), sharedPool, modes: { small: ['sequential', 'concurrent'], large: [] } }
+  : { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 2000), block: int('BENCH_BLOCK', 1), concurrentRounds: int('BENCH_ROUNDS', 400), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), sharedPool, modes: { large: ['sequential', 'concurrent'], small: ['sequential'] } }
 
 const log = (line: string): void => {
   process.stderr.write(line + '\n')
@@ -147,6 +148,9 @@ async function main(): Promise<void> {
           : `in each turn every variant of a process runs the same ${plan.block} inputs in a row, variants in a shuffled order`) +
         ` (${plan.sequentialOps} operations per variant and workload). Concurrent: ${plan.concurrentRounds} rounds, each variant ` +
         `(shuffled) running ${plan.clients} clients x ${plan.perClient} operations on the same inputs. Ratios compare medians of per-operation latency.`,
+      plan.sharedPool
+        ? "Every variant but rls runs on handwritten's pg pool (the same PostgreSQL connections, all opened before the warm-up); rls has its own, for its role."
+        : 'Every variant runs on a pg pool of its own (BENCH_OWN_POOLS=1).',
       'tenancy-cls-hooked runs in a second process (cls-hooked installs async hooks that slow every await in the process), against a ' +
         'hand-written baseline in that same process; `ratio_vs_handwritten_without_cls_hooked` in latest.json compares it with the first process\'s baseline.',
       'tenancy-als and tenancy-cls-hooked run with the defaults (query filter and failsafe on); tenancy-als-no-failsafe is `failsafe: false`, the query filter alone.',

@@ -62,7 +62,7 @@ export interface Variant {
 }
 
 /** Pool size per DataSource: 8 concurrent clients plus one spare. */
-const POOL_SIZE = 9
+export const POOL_SIZE = 9
 
 function open(url: string, schema: string): DataSource {
   return new DataSource({ type: 'postgres', url, schema, entities: benchEntities, poolSize: POOL_SIZE, logging: false })

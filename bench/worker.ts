@@ -5,7 +5,8 @@ import { measureContextLookup, measureStripPass } from './micro'
 import type { Measurement, MicroResult, Mode, WorkerResult, WorkerTask } from './protocol'
 import { median, p90, quantile, ratioInterval, seededRandom, shuffle } from './stats'
 import { measureSqlAlone, type SqlAloneRow } from './sql-alone'
-import { openVariant, type Variant } from './variants'
+import { sharePool } from './shared-pool'
+import { openVariant, POOL_SIZE, type Variant } from './variants'
 import { drawInput, runsWorkload, workloads, type OperationInput, type Workload } from './workloads'
 
 /**
@@ -70,7 +71,13 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
     const list = workloads(size as DatasetSize)
     const variants: Variant[] = []
     for (const name of task.variants) variants.push(await openVariant(name, task.url, schema))
+    let restorePools = (): void => undefined
     try {
+      // One pool for every variant but rls (whose role differs), owned by handwritten: see sharePool
+      if (task.plan.sharedPool) {
+        const owner = variants.find((v) => v.name === 'handwritten')!.dataSource
+        restorePools = await sharePool(owner, variants.filter((v) => v.name !== 'handwritten' && v.name !== 'rls').map((v) => v.dataSource), POOL_SIZE)
+      }
       // Warm-up: every variant, every workload, both modes, before anything counts.
       // A workload that fails for a variant is reported as failed, not measured, and does not stop the run.
       const failed = new Map<string, string>()
@@ -142,6 +149,7 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
         }
       }
     } finally {
+      restorePools()
       for (const variant of variants) await variant.dataSource.destroy()
     }
   }
