@@ -30,9 +30,6 @@ export class StripPass {
   private found: LeakEvent[] | undefined
   private owners: StrippedRelation[] | undefined
   private visited: Set<object> | undefined
-  // the guard of the last relation guarded (a result usually guards one or two relations), then the others
-  private lastGuarded: PlannedRelation | undefined
-  private lastGuard: RelationArrayGuard | undefined
   private guards: Map<PlannedRelation, RelationArrayGuard> | undefined
   /** Set by `FailsafeRuntime.report`: a reported pass takes no more rows. */
   reported = false
@@ -314,14 +311,11 @@ export class StripPass {
 
   /** One frozen guard per relation and pass (the pass has one tenant), shared by the collections it guards. */
   private guard(planned: PlannedRelation, scope: ScopedEntity): RelationArrayGuard {
-    if (planned === this.lastGuarded) return this.lastGuard!
     let guard = this.guards?.get(planned)
     if (guard === undefined) {
       guard = Object.freeze({ scope, tenantId: this.tenantId, relation: planned.label })
       ;(this.guards ??= new Map()).set(planned, guard)
     }
-    this.lastGuarded = planned
-    this.lastGuard = guard
     return guard
   }
 
