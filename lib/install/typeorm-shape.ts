@@ -3,6 +3,7 @@ import { SoftDeleteQueryBuilder } from 'typeorm/query-builder/SoftDeleteQueryBui
 import { TypeormIncompatibleError } from '../errors'
 import type { QueryBuilderInternals } from '../query/query-builder-internals'
 import { typeormVersion } from './typeorm-version'
+import { resultCacheShapeProblem } from '../cache/scoped-result-cache'
 
 /**
  * Checks that TypeORM still has the internal shape the query filter relies on. Throws
@@ -19,6 +20,8 @@ export function assertTypeormShape(dataSource: DataSource): void {
   if (typeof (SelectQueryBuilder.prototype as unknown as Record<string, unknown>)['createJoinExpression'] !== 'function') {
     fail('SelectQueryBuilder.prototype.createJoinExpression is missing')
   }
+  const cacheProblem = resultCacheShapeProblem()
+  if (cacheProblem !== undefined) fail(cacheProblem)
   const subclasses = { SelectQueryBuilder, UpdateQueryBuilder, DeleteQueryBuilder, SoftDeleteQueryBuilder, InsertQueryBuilder }
   for (const [className, cls] of Object.entries(subclasses)) {
     for (const name of ['createWhereExpression', 'getParameters']) {

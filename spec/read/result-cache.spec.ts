@@ -1,4 +1,6 @@
 import { expect } from 'chai'
+import { setFlagsFromString } from 'node:v8'
+import { DbQueryResultCache } from 'typeorm/cache/DbQueryResultCache'
 import { runWithTenant, runWithoutTenant, tenantCacheId } from '../../lib'
 import { A, B, SupportTicket, supportDeskEntities } from '../fixtures/support-desk-model'
 import { seedSupportDesk } from '../fixtures/seed-support-desk'
@@ -77,6 +79,30 @@ describeEachDialect('query result cache', { entities: supportDeskEntities, extra
     expect(orgs(await runWithTenant(B, fresh))).to.deep.equal([B])
     expect(orgs(await runWithTenant(A, fresh))).to.deep.equal([A])
     expect(await identifiers()).to.include.members(['after-set-options@tenant:1', 'after-set-options@tenant:2'])
+  })
+
+  it('a cache the application assigns after installation is scoped by the first query that uses it', async () => {
+    const assigned = new DbQueryResultCache(ds())
+    ds().queryResultCache = assigned
+    const fresh = () => repo().find({ cache: { id: 'assigned-cache', milliseconds: MINUTE } })
+    expect(orgs(await runWithTenant(B, fresh))).to.deep.equal([B])
+    expect(orgs(await runWithTenant(A, fresh))).to.deep.equal([A])
+    expect(await identifiers()).to.include.members(['assigned-cache@tenant:1', 'assigned-cache@tenant:2'])
+    // from then on the application's own calls on it are scoped too
+    await runWithTenant(A, () => assigned.remove(['assigned-cache']))
+    const left = await identifiers()
+    expect(left).not.to.include('assigned-cache@tenant:1')
+    expect(left).to.include('assigned-cache@tenant:2')
+  })
+
+  it('keeps the DataSource object in V8\'s fast properties (TypeORM reads it on every query)', () => {
+    // An accessor put over its queryResultCache data property (the plugin's first design) turned the whole
+    // DataSource into a dictionary-mode object: every TypeORM read of ds.driver, ds.options, ... got slower.
+    setFlagsFromString('--allow-natives-syntax')
+    const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean
+    setFlagsFromString('--no-allow-natives-syntax')
+    expect(hasFastProperties({ a: 1 })).to.equal(true)
+    expect(hasFastProperties(ds())).to.equal(true)
   })
 
   it('a tenant id cannot forge another tenant\'s key', () => {
