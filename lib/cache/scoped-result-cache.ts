@@ -1,6 +1,7 @@
 import { DataSource, SelectQueryBuilder } from 'typeorm'
 import type { TenantContext } from '../context/tenant-context'
 import type { TenantStore } from '../context/tenant-store'
+import { dataSourceOf, type QueryBuilderInternals } from '../query/query-builder-internals'
 
 type CacheMethod = (this: unknown, ...args: unknown[]) => Promise<unknown>
 
@@ -41,7 +42,7 @@ type Method = (this: any, ...args: unknown[]) => unknown
  */
 export function scopeResultCache(dataSource: DataSource, store: TenantStore): void {
   stores.set(dataSource, store)
-  scopeCache(dataSource.queryResultCache, store)
+  rescope(dataSource)
   patchCacheUsers()
 }
 
@@ -61,8 +62,8 @@ function patchCacheUsers(): void {
   const select = SelectQueryBuilder.prototype as unknown as Record<string, Method>
   const loadRawResults = select['loadRawResults']!
   // TypeORM's signature, `(queryRunner)`, spelled out: it runs for every SELECT
-  select['loadRawResults'] = function (this: { readonly dataSource?: DataSource; readonly connection?: DataSource }, queryRunner: unknown) {
-    const owner = this.dataSource ?? this.connection
+  select['loadRawResults'] = function (this: QueryBuilderInternals, queryRunner: unknown) {
+    const owner = dataSourceOf(this)
     if (owner !== undefined) {
       const cache = owner.queryResultCache as object | undefined | null
       if (typeof cache === 'object' && cache !== null && !scoped.has(cache)) rescope(owner)
