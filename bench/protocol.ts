@@ -36,7 +36,8 @@ export interface Plan {
 
 /** What the orchestrator hands a worker process. */
 export interface WorkerTask {
-  readonly group: 'main' | 'cls-hooked'
+  /** The group's name (see `benchGroups`): the variant compared with `handwritten` in it, or `main`. */
+  readonly group: string
   readonly variants: readonly VariantName[]
   readonly url: string
   readonly datasets: ReadonlyArray<{ readonly size: DatasetSize; readonly schema: string }>
@@ -83,7 +84,7 @@ export interface WorkerResult {
   readonly group: WorkerTask['group']
   readonly measurements: Measurement[]
   readonly micro: MicroResult[]
-  /** The main group only: the SQL of each read workload timed alone (see sql-alone.ts). */
+  /** The plugin's (ALS) group only: the SQL of each read workload timed alone (see sql-alone.ts). */
   readonly sqlAlone: SqlAloneRow[]
   readonly seconds: number
 }

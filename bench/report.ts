@@ -20,13 +20,18 @@ export interface ResultRow {
   /** The same interval against handwritten-parent-only, where that variant ran. */
   readonly parent_only_ratio_ci95?: readonly [number, number]
   readonly error?: string
+  /** The worker process it was measured in (see `benchGroups`): the compared variant's name, or `main`. */
+  readonly group: string
   /** median(variant) / median(handwritten), both measured in the same process, interleaved. */
   readonly ratio_vs_handwritten: number
   /** p10(variant) / p10(handwritten): the same comparison without the operations the scheduler delayed. */
   readonly p10_ratio_vs_handwritten: number
   /** cpu_median_us(variant) / cpu_median_us(handwritten): the client's JavaScript cost, untouched by waiting. */
   readonly cpu_ratio_vs_handwritten: number
-  /** median(variant) / median(handwritten-parent-only), where that variant ran (find-relation-50). */
+  /**
+   * median(variant) / median(handwritten-parent-only), where that variant ran (find-relation-50); with the two in
+   * processes of their own, the quotient of their ratios to their processes' `handwritten`.
+   */
   readonly ratio_vs_handwritten_parent_only?: number
   /** Only for tenancy-cls-hooked: against the hand-written baseline of the process without cls-hooked. */
   readonly ratio_vs_handwritten_without_cls_hooked?: number
@@ -49,7 +54,7 @@ export interface Results {
   readonly datasets: ReadonlyArray<DatasetSize>
   readonly plan: unknown
   readonly rows: ResultRow[]
-  /** The hand-written baseline measured inside the cls-hooked process (its async hooks slow every await). */
+  /** The hand-written baselines of the other processes (`rows` holds the plugin's process's). */
   readonly baselines: ResultRow[]
   readonly micro: MicroResult[]
   /** Each read workload's SQL, hand-written and the plugin's, timed alone on a raw pg connection (bench/sql-alone.ts). */
@@ -148,7 +153,8 @@ function renderTargets(results: Results): string[] {
         const twin = rows.find((r) => r.workload === workload && r.variant === 'handwritten-twin')
         if (!als || als.error) return '–'
         const verdict = targetVerdict(als)
-        const vsRls = rls && !rls.error ? (als.median_ms < rls.median_ms ? ', faster than RLS' : ', **not faster than RLS**') : ''
+        // each against the handwritten of its own process (the two may have run in processes of their own)
+        const vsRls = rls && !rls.error ? (als.ratio_vs_handwritten < rls.ratio_vs_handwritten ? ', faster than RLS' : ', **not faster than RLS**') : ''
         const sql = results.sql_alone.find((r) => r.dataset === dataset.name && r.workload === workload && r.planner === 'default')
         const parentOnly =
           als.ratio_vs_handwritten_parent_only !== undefined

@@ -6,7 +6,8 @@ import path from 'node:path'
 import { DataSource } from 'typeorm'
 import { typeormVersion } from '../lib/install/typeorm-version'
 import { createDataset, databaseUrl, dropDataset, dropRlsRole, LARGE, SMALL, type Dataset } from './dataset'
-import type { Measurement, Plan, WorkerResult, WorkerTask } from './protocol'
+import type { Plan, WorkerResult, WorkerTask } from './protocol'
+import { benchGroups, mergeGroups } from './groups'
 import { renderMarkdown, renderText, type ResultRow, type Results } from './report'
 import { VARIANT_ORDER } from './variants'
 
@@ -23,6 +24,8 @@ const int = (name: string, fallback: number): number => {
 }
 
 const sharedPool = process.env['BENCH_OWN_POOLS'] !== '1'
+const layout = process.env['BENCH_ONE_PROCESS'] === '1' ? 'one-process' : 'pairs'
+const groups = benchGroups(layout)
 const plan: Plan = quick
   ? { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 120), block: int('BENCH_BLOCK', 1), concurrentRounds: int('BENCH_ROUNDS', 8), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), sharedPool, modes: { small: ['sequential', 'concurrent'], large: [] } }
   : { sequentialOps: int('BENCH_SEQUENTIAL_OPS', 2000), block: int('BENCH_BLOCK', 1), concurrentRounds: int('BENCH_ROUNDS', 400), clients: 8, perClient: int('BENCH_PER_CLIENT', 2), warmup: int('BENCH_WARMUP', 1500), sharedPool, modes: { large: ['sequential', 'concurrent'], small: ['sequential'] } }
@@ -57,22 +60,6 @@ async function serverVersion(url: string): Promise<string> {
   }
 }
 
-function withRatios(measurements: readonly Measurement[], baseline: readonly Measurement[]): ResultRow[] {
-  return measurements.map((m) => {
-    const same = (variant: Measurement['variant']) =>
-      baseline.find((b) => b.dataset === m.dataset && b.workload === m.workload && b.mode === m.mode && b.variant === variant)
-    const hand = same('handwritten')
-    const parentOnly = m.parent_only_ratio_ci95 !== undefined ? same('handwritten-parent-only') : undefined
-    return {
-      ...m,
-      ...(parentOnly ? { ratio_vs_handwritten_parent_only: m.median_ms / parentOnly.median_ms } : {}),
-      ratio_vs_handwritten: hand ? m.median_ms / hand.median_ms : Number.NaN,
-      p10_ratio_vs_handwritten: hand ? m.p10_ms / hand.p10_ms : Number.NaN,
-      cpu_ratio_vs_handwritten: hand ? m.cpu_median_us / hand.cpu_median_us : Number.NaN,
-    }
-  })
-}
-
 async function main(): Promise<void> {
   const url = databaseUrl()
   const started = Date.now()
@@ -93,28 +80,19 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
 
-  let main: WorkerResult
-  let cls: WorkerResult
+  const done: WorkerResult[] = []
   try {
     for (const size of sizes) datasets.push(await createDataset(url, size, log))
     const shared = { url, datasets: datasets.map((d) => ({ size: d.size, schema: d.schema })), plan, seed: 20261123 }
-    // every variant but cls-hooked's, which gets a process of its own
-    const mainVariants = VARIANT_ORDER.filter((variant) => variant !== 'tenancy-cls-hooked')
-    log(`group main: ${mainVariants.join(', ')} (interleaved, shuffled; handwritten-parent-only on find-relation-50 only; handwritten-twin is an A/A control)`)
-    main = await runWorker({ ...shared, group: 'main', variants: mainVariants })
-    log('group cls-hooked: handwritten, tenancy-cls-hooked (own process: cls-hooked hooks every await)')
-    cls = await runWorker({ ...shared, group: 'cls-hooked', variants: ['handwritten', 'tenancy-cls-hooked'] })
+    for (const group of groups) {
+      log(`group ${group.name}: ${group.variants.join(', ')} (interleaved, shuffled)`)
+      done.push(await runWorker({ ...shared, group: group.name, variants: group.variants }))
+    }
   } finally {
     await cleanup()
   }
 
-  const mainRows = withRatios(main.measurements, main.measurements)
-  const clsRows = withRatios(cls.measurements, cls.measurements)
-  const rows: ResultRow[] = [...mainRows]
-  for (const row of clsRows.filter((r) => r.variant === 'tenancy-cls-hooked')) {
-    const hand = mainRows.find((b) => b.dataset === row.dataset && b.workload === row.workload && b.mode === row.mode && b.variant === 'handwritten')
-    rows.push({ ...row, ratio_vs_handwritten_without_cls_hooked: hand ? row.median_ms / hand.median_ms : Number.NaN })
-  }
+  const { rows, baselines } = mergeGroups(done)
   const order: readonly string[] = VARIANT_ORDER
   const keyOf = (r: ResultRow) => `${r.dataset === 'large' ? 0 : 1}${r.mode === 'sequential' ? 0 : 1}`
   const workloadOrder = [...new Set(rows.map((r) => r.workload))]
@@ -136,11 +114,11 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     seconds: (Date.now() - started) / 1000,
     datasets: sizes,
-    plan,
+    plan: { ...plan, layout },
     rows,
-    baselines: clsRows.filter((r) => r.variant === 'handwritten'),
-    micro: [...main.micro, ...cls.micro],
-    sql_alone: main.sqlAlone,
+    baselines,
+    micro: done.flatMap((result) => result.micro),
+    sql_alone: done.flatMap((result) => result.sqlAlone),
     notes: [
       `Each variant was warmed up with ${plan.warmup} operations. Sequential: ` +
         (plan.block === 1
@@ -151,13 +129,21 @@ async function main(): Promise<void> {
       plan.sharedPool
         ? "Every variant but rls runs on handwritten's pg pool (the same PostgreSQL connections, all opened before the warm-up); rls has its own, for its role."
         : 'Every variant runs on a pg pool of its own (BENCH_OWN_POOLS=1).',
-      'tenancy-cls-hooked runs in a second process (cls-hooked installs async hooks that slow every await in the process), against a ' +
-        'hand-written baseline in that same process; `ratio_vs_handwritten_without_cls_hooked` in latest.json compares it with the first process\'s baseline.',
+      layout === 'pairs'
+        ? 'Every variant runs in a process of its own with handwritten (the pair interleaved, each ratio against the handwritten of its ' +
+          'own process): in one process with all variants, the plain TypeORM ones carry most of its queries, and the plugin measured ' +
+          '2 to 4% more than beside handwritten alone (see bench/README.md, "One process per variant"). The handwritten column is the ' +
+          "one of tenancy-als's process; the other processes' are `baselines` in latest.json. Against handwritten-parent-only: the " +
+          'quotient of the two processes\' ratios (no interval).'
+        : 'Every variant but tenancy-cls-hooked in one process (BENCH_ONE_PROCESS=1).',
+      'tenancy-cls-hooked always has a process of its own (cls-hooked installs async hooks that slow every await in the process); ' +
+        '`ratio_vs_handwritten_without_cls_hooked` in latest.json compares it with the handwritten of tenancy-als\'s process.',
       'tenancy-als and tenancy-cls-hooked run with the defaults (query filter and failsafe on); tenancy-als-no-failsafe is `failsafe: false`, the query filter alone.',
       'handwritten guards the parent and every join (on find-relation-50 with a QueryBuilder: find options cannot put a condition in a ' +
         "join's ON); handwritten-parent-only is the same find with `where: { organizationId }` on the parent alone, which lets another " +
         "tenant's comments through a ticket's relation; it runs on find-relation-50 only.",
-      'handwritten-twin runs the code of handwritten on a DataSource of its own (an A/A control): its ratio to handwritten is 1.00 but for this run\'s noise.',
+      'handwritten-twin runs the code of handwritten on a DataSource of its own (an A/A control): its ratio to handwritten is 1.00 but for this run\'s noise' +
+        (layout === 'pairs' ? ' (in a process of its own with handwritten, as every other variant).' : '.'),
       'no-filter is wrong on purpose: it reads every tenant (its count scans all tenants\' rows).',
       'rls: a non-owner role, the policy `"organizationId" = (SELECT current_setting(\'app.tenant_id\')::int)`, and ' +
         '`set_config(\'app.tenant_id\', $1, true)` in a transaction per request (BEGIN, set_config, the query, COMMIT).',

@@ -6,13 +6,14 @@ import type { Measurement, MicroResult, Mode, WorkerResult, WorkerTask } from '.
 import { median, p90, quantile, ratioInterval, seededRandom, shuffle } from './stats'
 import { measureSqlAlone, type SqlAloneRow } from './sql-alone'
 import { sharePool } from './shared-pool'
-import { openVariant, POOL_SIZE, type Variant } from './variants'
+import { filterOf, openVariant, POOL_SIZE, type Variant } from './variants'
 import { drawInput, runsWorkload, workloads, type OperationInput, type Workload } from './workloads'
 
 /**
- * One group of variants in one process, measured round by round on the same inputs. Variants whose context
- * store changes the whole process (cls-hooked installs async hooks that slow every await) get a process of
- * their own, with a hand-written baseline beside them.
+ * One group of variants in one process (see `benchGroups`: by default a variant and `handwritten`), measured
+ * round by round on the same inputs, on the workloads the group's other variants run. The group holding
+ * `tenancy-als` then measures the context lookup, the strip pass and the SQL alone; the cls-hooked group its
+ * context lookup.
  */
 async function runWorker(task: WorkerTask): Promise<WorkerResult> {
   const started = Date.now()
@@ -68,7 +69,10 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
   }
 
   for (const { size, schema } of task.datasets) {
-    const list = workloads(size as DatasetSize)
+    // handwritten-parent-only runs find-relation-50 only: its group measures nothing else
+    const list = workloads(size as DatasetSize).filter((workload) =>
+      task.variants.some((name) => name !== 'handwritten' && runsWorkload({ filter: filterOf(name) }, workload)),
+    )
     const variants: Variant[] = []
     for (const name of task.variants) variants.push(await openVariant(name, task.url, schema))
     let restorePools = (): void => undefined
@@ -154,9 +158,11 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
     }
   }
 
-  const micro: MicroResult[] = await measureContextLookup(task.group === 'main' ? 'async-local-storage' : 'cls-hooked')
+  const micro: MicroResult[] = []
   let sqlAlone: SqlAloneRow[] = []
-  if (task.group === 'main') {
+  if (task.variants.includes('tenancy-cls-hooked')) micro.push(...(await measureContextLookup('cls-hooked')))
+  if (task.variants.includes('tenancy-als')) {
+    micro.push(...(await measureContextLookup('async-local-storage')))
     micro.push(...(await measureStripPass(task.url)))
     sqlAlone = await measureSqlAlone(task.url, task.datasets, random, resampling)
     process.stderr.write(`  [${task.group}] the SQL alone done (${Math.round((Date.now() - started) / 1000)} s)\n`)

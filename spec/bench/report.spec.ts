@@ -15,6 +15,7 @@ describe('bench report', () => {
     p10_ms: ratio,
     cpu_median_us: 100 * ratio,
     samples: 10,
+    group: 'main',
     ...(ci ? { ratio_ci95: ci } : {}),
     ratio_vs_handwritten: ratio,
     p10_ratio_vs_handwritten: ratio,
