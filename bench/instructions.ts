@@ -16,8 +16,8 @@ import { READ_WORKLOADS, type WorkloadName } from './workloads'
  * - `tenancy-als`, `tenancy-als-no-failsafe`: the plugin, with and without the failsafe.
  *
  * Unlike time, an instruction count does not depend on what else the machine runs: two runs agreed within 0.2%
- * (`findOneBy-id`) and 1% (`count`), so it can tell a change of a few thousand instructions in an operation of
- * 300,000. On the reads that load 100 to 200 entities one process per case is not enough (`INSTR_REPEAT`: V8
+ * (`findOneBy-id`) and 1% (`count`) on one machine, but the processes of one case spread by 1% on another
+ * (`INSTR_REPEAT=3`), so it tells a change of a few thousand instructions in an operation of 300,000, not less. On the reads that load 100 to 200 entities one process per case is not enough (`INSTR_REPEAT`: V8
  * optimizes other functions at other moments in each process). It counts user-space
  * instructions of the client only (not the kernel, not PostgreSQL), and it leaves out V8's optimizing compiler
  * (`v8::internal::compiler::`, which still runs now and then after the warm-up, at different moments in
