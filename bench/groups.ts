@@ -14,7 +14,7 @@ export interface Group {
  * - `'pairs'` (the default): every variant in a process of its own with `handwritten`, the two interleaved
  *   operation by operation on the same pool. Neither variant's code then carries most of the process's queries.
  *   In one process with all variants, five of the seven run plain TypeORM, and the plugin's ratio follows that
- *   share: in scratch loops on `findOneBy-id` it measured 1.024 beside `handwritten` alone, 1.047 to 1.059 with
+ *   share: in scratch loops on `findOneBy-id` it measured 1.024 beside `handwritten` alone, 1.052 and 1.059 with
  *   three more hand-written twins running, and 1.001 to 1.003 where three of four variants were the plugin's
  *   (2026-12-03; see bench/README.md, "One process per variant").
  * - `'one-process'` (`BENCH_ONE_PROCESS=1`, the layout before 2026-12-03): every variant but cls-hooked's in one
