@@ -77,7 +77,8 @@ let patched = false
  * - `Broadcaster.broadcastLoadEvent` (the synchronous call that fires a query's `afterLoad` events): before
  *   any `afterLoad` runs, removes the root rows of other tenants from the array the query returns. A result
  *   TypeORM's events see whole (load plan `events`) it filters whole, in the same call, and TypeORM skips the
- *   subscriber; otherwise the subscriber's `afterLoad` calls share its pass. Reported once when it returns.
+ *   subscriber (and when no `afterLoad` of any kind could run for the result, TypeORM's walk, which would call
+ *   nothing); otherwise the subscriber's `afterLoad` calls share its pass. Reported once when it returns.
  * - `SelectQueryBuilder.executeEntitiesAndRawResults` (every find, `getMany`, `getOne`, `getRawAndEntities`,
  *   `getManyAndCount`, the snapshot `save` loads), when the load events cannot see the whole result (strategy
  *   `query`, `callListeners(false)`, lazy relations, inheritance, no context): removes root rows of other
@@ -145,7 +146,9 @@ export function patchFailsafe(): void {
   // Synchronous, as TypeORM's: it fires every afterLoad of a query's result in one call and recurses into the
   // loaded relations. The root call first removes the root rows of other tenants from the array TypeORM returns
   // (so no afterLoad, the application's included, sees them), filters the relations (plan `events`) or gives
-  // the subscriber one pass for every event of the result (plan `walk`), and reports once.
+  // the subscriber one pass for every event of the result (plan `walk`), and reports once. A result it filtered
+  // whole in a graph where no `afterLoad` but the failsafe's could run (plan `quiet`, no other subscriber) is not
+  // handed to TypeORM's walk, which would visit every entity to call nothing.
   // TypeORM's signature, `(result, metadata, entities)`, spelled out (see above)
   broadcaster['broadcastLoadEvent'] = function (this: BroadcasterInternals, result: unknown, loaded: unknown, entities: unknown) {
     dispatchSeen = true
@@ -159,6 +162,7 @@ export function patchFailsafe(): void {
     const previous = enterLoadBroadcast(pass)
     let returned: unknown
     let after = false
+    let silent = false
     try {
       // inside a load checked as a whole (a lazy relation, a tree, strategy `query`), root rows are left to that
       // check, which knows the owner that loses them
@@ -168,10 +172,14 @@ export function patchFailsafe(): void {
         const listened = plan!.listened || failsafe!.othersListenToLoads
         if (plan!.mode === 'events') {
           // The whole join-loaded result is filtered here, so TypeORM skips the subscriber (see its afterLoad).
-          // With no other listener the relations are filtered once TypeORM's own walk has returned: it then
-          // goes through the arrays it built, not the FilteredRelationArrays put in their place.
-          if (listened) keepInPlace(entities, pass.tree(metadata, entities))
-          else {
+          // When nothing else listens anywhere in the graph (plan `quiet`), TypeORM's walk would call nothing:
+          // it is not run. With no other listener of the filtered graph but one elsewhere, the relations are
+          // filtered once TypeORM's own walk has returned: it then goes through the arrays it built, not the
+          // FilteredRelationArrays put in their place.
+          if (listened || plan!.quiet) {
+            keepInPlace(entities, pass.tree(metadata, entities))
+            silent = !listened
+          } else {
             keepInPlace(entities, pass.roots(metadata, entities, false))
             after = true
           }
@@ -182,7 +190,7 @@ export function patchFailsafe(): void {
           pass.walked = listened
         }
       }
-      returned = broadcastLoadEvent.call(this, result, metadata, entities)
+      if (!silent) returned = broadcastLoadEvent.call(this, result, metadata, entities)
       if (after) pass!.below(metadata, entities as unknown[])
     } catch (error) {
       leaveLoadBroadcast(previous)

@@ -26,6 +26,13 @@ export interface LoadPlan {
    * before any subscriber of that entity, so it would see a relation before the subscriber filters it.
    */
   readonly listened: boolean
+  /**
+   * True when no entity a load can fill through any of its relations (those the pass does not follow included)
+   * has an entity listener `@AfterLoad()`. With no other subscriber listening either, TypeORM's load broadcast
+   * then calls nothing but the failsafe's subscriber, which a result filtered whole does not need: see
+   * `patchFailsafe`.
+   */
+  readonly quiet: boolean
 }
 
 /**
@@ -87,7 +94,11 @@ export class StripModel {
       const graph = this.graph(metadata)
       const inert = this.scopeOf(metadata) === undefined && metadata.childEntityMetadatas.length === 0 && this.plan(metadata).length === 0
       const covered = graph.every((m) => m.childEntityMetadatas.length === 0 && !m.parentEntityMetadata && this.plan(m).every((p) => !p.relation.isLazy))
-      found = Object.freeze({ mode: inert ? 'inert' : covered ? 'events' : 'walk', listened: graph.some((m) => m.afterLoadListeners.length > 0) })
+      found = Object.freeze({
+        mode: inert ? 'inert' : covered ? 'events' : 'walk',
+        listened: graph.some((m) => m.afterLoadListeners.length > 0),
+        quiet: reachable(metadata).every((m) => m.afterLoadListeners.length === 0),
+      })
       this.loadPlans.set(metadata, found)
     }
     return found
@@ -95,17 +106,7 @@ export class StripModel {
 
   /** `metadata` and every entity a load of it can fill through the relations the pass follows, transitively. */
   private graph(metadata: EntityMetadata): EntityMetadata[] {
-    const seen = new Set<EntityMetadata>([metadata])
-    const stack = [metadata]
-    while (stack.length > 0) {
-      for (const planned of this.plan(stack.pop()!)) {
-        if (!seen.has(planned.target)) {
-          seen.add(planned.target)
-          stack.push(planned.target)
-        }
-      }
-    }
-    return [...seen]
+    return closure(metadata, (m) => this.plan(m).map((planned) => planned.target))
   }
 
   /**
@@ -170,4 +171,30 @@ export class StripModel {
       label: `${relation.entityMetadata.name}.${relation.propertyPath}`,
     })
   }
+}
+
+/**
+ * `metadata` and every entity reachable from it through any relation, transitively: the entities whose
+ * `afterLoadListeners` TypeORM's load broadcast can call for a load of `metadata` (it follows
+ * `relation.inverseEntityMetadata` of every loaded relation). Subclasses are counted in too, though TypeORM
+ * calls the listeners of the relation's own metadata only: one listener too many makes a load take TypeORM's
+ * walk, one too few would skip a listener.
+ */
+function reachable(metadata: EntityMetadata): EntityMetadata[] {
+  return closure(metadata, (m) => [...m.relations.map((relation) => relation.inverseEntityMetadata), ...m.childEntityMetadatas])
+}
+
+/** `start` and every metadata `next` leads to from it, transitively, each once. */
+function closure(start: EntityMetadata, next: (metadata: EntityMetadata) => readonly EntityMetadata[]): EntityMetadata[] {
+  const seen = new Set<EntityMetadata>([start])
+  const stack = [start]
+  while (stack.length > 0) {
+    for (const target of next(stack.pop()!)) {
+      if (!seen.has(target)) {
+        seen.add(target)
+        stack.push(target)
+      }
+    }
+  }
+  return [...seen]
 }

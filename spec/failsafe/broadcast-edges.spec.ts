@@ -183,6 +183,40 @@ class FsEntry {
   @ManyToOne(() => FsLedger, (l) => l.entries, { nullable: true }) ledger!: FsLedger | null
 }
 
+const currenciesSeen: string[] = []
+
+/**
+ * An unscoped entity with an entity listener, joined from a scoped one through a relation that leads to no
+ * scoped entity (the failsafe does not follow it): TypeORM's load events must still reach it.
+ */
+@Entity()
+class FsCurrency {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() code!: string
+  label?: string
+  @AfterLoad() describe(): void {
+    this.label = `currency ${this.code}`
+    currenciesSeen.push(this.code)
+  }
+}
+
+@Entity()
+@TenantScoped('tenantId')
+class FsPurse {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() tenantId!: number
+  @ManyToOne(() => FsCurrency, { nullable: true }) currency!: FsCurrency | null
+  @OneToMany(() => FsCoin, (c) => c.purse) coins!: FsCoin[]
+}
+
+@Entity()
+@TenantScoped('tenantId')
+class FsCoin {
+  @PrimaryGeneratedColumn() id!: number
+  @Column() tenantId!: number
+  @ManyToOne(() => FsPurse, (p) => p.coins, { nullable: true }) purse!: FsPurse | null
+}
+
 /** An application subscriber of the child entity: TypeORM fires a child's events before its parent's. */
 @EventSubscriber()
 class TaskSubscriber implements EntitySubscriberInterface<FsTask> {
@@ -194,7 +228,7 @@ class TaskSubscriber implements EntitySubscriberInterface<FsTask> {
   }
 }
 
-describeEachDialect('Failsafe: application code listening to load events never sees a row of another tenant', { entities: [...leakEntities, FsLedger, FsEntry], tenancy: { unsafeDisableQueryFilter: true, logger: new RecordingLogger() } }, (db) => {
+describeEachDialect('Failsafe: application code listening to load events never sees a row of another tenant', { entities: [...leakEntities, FsLedger, FsEntry, FsCurrency, FsPurse, FsCoin], tenancy: { unsafeDisableQueryFilter: true, logger: new RecordingLogger() } }, (db) => {
   it("an entity listener (@AfterLoad) of the parent aggregates only the tenant's children", async () => {
     const ledger = await runWithoutTenant(async () => {
       const m = db().dataSource.manager
@@ -212,6 +246,49 @@ describeEachDialect('Failsafe: application code listening to load events never s
     expect(loaded.entries.map((e) => e.secret)).to.deep.equal(['a-secret'])
     expect(childSecretsSeen).to.deep.equal(['a-secret'])
     expect(loaded.total).to.equal(10)
+  })
+
+  // The failsafe filters a join-loaded result whole and, when no afterLoad of any kind can run for it, does not
+  // hand it to TypeORM's walk. These show the walk still runs wherever a listener can.
+  it('an entity listener of an unscoped entity the failsafe does not follow still runs, beside the filtered collection', async () => {
+    const purse = await runWithoutTenant(async () => {
+      const m = db().dataSource.manager
+      const currency = await m.save(FsCurrency, { code: 'EUR' })
+      const saved = await m.save(FsPurse, { tenantId: A, currency })
+      await m.save(FsCoin, [
+        { tenantId: A, purse: saved },
+        { tenantId: B, purse: saved },
+      ])
+      return saved
+    })
+    const load = () => db().dataSource.getRepository(FsPurse).findOneOrFail({ where: { id: purse.id }, relations: { currency: true, coins: true } })
+    expect((await runWithoutTenant(load)).coins.map((c) => c.tenantId).sort()).to.deep.equal([A, B]) // precondition
+    currenciesSeen.length = 0
+    const loaded = await runWithTenant(A, load)
+    expect(loaded.coins.map((c) => c.tenantId)).to.deep.equal([A])
+    expect(loaded.currency?.label).to.equal('currency EUR')
+    expect(currenciesSeen).to.deep.equal(['EUR'])
+  })
+
+  it('a subscriber added to the DataSource after it was initialized is called, with only the tenant\'s rows', async () => {
+    const seen: number[] = []
+    const late: EntitySubscriberInterface<FsAddress> = {
+      listenTo: () => FsAddress,
+      afterLoad: (address) => void seen.push(address.merchantId),
+    }
+    const seeded = await seedLeaks(db().dataSource)
+    const load = () => db().dataSource.getRepository(FsCustomer).findOneOrFail({ where: { id: seeded.customer.id }, relations: { addresses: true } })
+    expect(addressTenants([await runWithoutTenant(load)])).to.include(B) // precondition: B's address is loaded
+    const subscribers = db().dataSource.subscribers
+    subscribers.push(late)
+    try {
+      const loaded = await runWithTenant(A, load)
+      expect(addressTenants([loaded])).to.deep.equal([A])
+      expect(seen).to.have.length.above(0)
+      expect(seen.every((tenant) => tenant === A)).to.equal(true)
+    } finally {
+      subscribers.splice(subscribers.indexOf(late), 1)
+    }
   })
 })
 
