@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process'
 import { DataSource } from 'typeorm'
 import { allowUnprotectedDataSource, installTenancy, runWithTenant } from '../lib'
 import { databaseUrl } from './dataset'
-import { BenchComment, benchEntities, BenchTicket } from './model'
+import { benchEntities, BenchTicket, ticketsWithComments } from './model'
 import { median } from './stats'
 
 type VariantName = 'plain' | 'failsafe-off' | 'failsafe-on'
@@ -42,10 +42,8 @@ async function child(name: VariantName): Promise<void> {
   try {
     const metadata = dataSource.getMetadata(BenchTicket)
     const broadcaster = runner.broadcaster as unknown as LoadBroadcaster
-    const tickets = Array.from({ length: 50 }, (_, i) => Object.assign(new BenchTicket(), { id: i + 1, organizationId: 1, title: 't', status: 'open', priority: 0 }))
-    const comments = tickets.map((ticket) =>
-      [1, 2, 3].map((c) => Object.assign(new BenchComment(), { id: ticket.id * 10 + c, organizationId: 1, body: 'b', ticketId: ticket.id })),
-    )
+    const tickets = ticketsWithComments(50, 3)
+    const comments = tickets.map((ticket) => ticket.comments)
     const once = async (): Promise<void> => {
       for (let i = 0; i < tickets.length; i++) tickets[i]!.comments = comments[i]!.slice()
       await broadcaster.broadcast('Load', metadata, tickets.slice())
@@ -79,7 +77,7 @@ function main(): void {
       times.get(name)!.push(Number(found[1]))
     }
   }
-  console.log(`Node ${process.version}: one broadcast('Load') of 50 tickets x 3 comments, µs per call (median over ${repeat} processes; each process's figure in brackets)\n`)
+  console.log(`Node ${process.version}: one broadcast('Load') of 50 tickets x 3 comments, µs per call (median over ${repeat} processes; each process's own figure in the last column)\n`)
   console.log('| variant | µs per broadcast | processes |')
   console.log('|---|---|---|')
   for (const name of VARIANTS) {

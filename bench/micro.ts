@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm'
 import { createAsyncLocalStorageStore, createClsHookedStore, installTenancy, stripCrossTenantRows, type TenantContext, type TenantStore } from '../lib'
-import { BenchComment, benchEntities, BenchTicket } from './model'
+import { benchEntities, BenchTicket, ticketsWithComments } from './model'
 import type { MicroResult } from './protocol'
 import { median } from './stats'
 
@@ -50,14 +50,7 @@ export async function measureStripPass(url: string): Promise<MicroResult[]> {
     const PARENTS = 50
     const CHILDREN = 20
     const GRAPHS = 100
-    const graph = (): BenchTicket[] =>
-      Array.from({ length: PARENTS }, (_, p) => {
-        const ticket = Object.assign(new BenchTicket(), { id: p + 1, organizationId: 1, title: 't', status: 'open', priority: 0 })
-        ticket.comments = Array.from({ length: CHILDREN }, (_, c) =>
-          Object.assign(new BenchComment(), { id: p * CHILDREN + c + 1, organizationId: 1, body: 'c', ticketId: p + 1 }),
-        )
-        return ticket
-      })
+    const graph = (): BenchTicket[] => ticketsWithComments(PARENTS, CHILDREN)
     const on: number[] = []
     const off: number[] = []
     for (let repeat = 0; repeat < 12; repeat++) {

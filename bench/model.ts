@@ -40,3 +40,17 @@ export class BenchComment {
 }
 
 export const benchEntities = [BenchOrganization, BenchTicket, BenchComment]
+
+/**
+ * An in-memory result as a join-loaded find of tenant 1 returns it: `parents` tickets, each with `children`
+ * comments, every row of tenant 1 (the micro-benchmarks' input: nothing for the failsafe to remove).
+ */
+export function ticketsWithComments(parents: number, children: number): BenchTicket[] {
+  return Array.from({ length: parents }, (_, p) => {
+    const ticket = Object.assign(new BenchTicket(), { id: p + 1, organizationId: 1, title: 't', status: 'open', priority: 0 })
+    ticket.comments = Array.from({ length: children }, (_, c) =>
+      Object.assign(new BenchComment(), { id: p * children + c + 1, organizationId: 1, body: 'c', ticketId: p + 1 }),
+    )
+    return ticket
+  })
+}
