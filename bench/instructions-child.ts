@@ -1,10 +1,7 @@
 import 'reflect-metadata'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { existsSync, writeFileSync } from 'node:fs'
-import { SMALL } from './dataset'
-import { seededRandom } from './stats'
-import { openVariant, type VariantName } from './variants'
-import { drawInput, workloads } from './workloads'
+import { soloRunner } from './solo-process'
 
 /**
  * One process of `bench/instructions.ts`, run under callgrind with instrumentation off: one variant alone (an
@@ -17,17 +14,8 @@ import { drawInput, workloads } from './workloads'
 async function main(): Promise<void> {
   const [gate, schema, url, name, workloadName, warm, count, als] = process.argv.slice(2)
   if (als === 'als') new AsyncLocalStorage<number>().run(1, () => undefined)
-  const workload = workloads(SMALL).find((w) => w.name === workloadName)
-  if (workload === undefined || gate === undefined || schema === undefined || url === undefined) throw new Error(`bad arguments: ${process.argv.slice(2).join(' ')}`)
-  const variant = await openVariant(name as VariantName, url, schema)
-  const random = seededRandom(7)
-  let serial = 0
-  const run = async (n: number): Promise<void> => {
-    for (let i = 0; i < n; i++) {
-      const input = drawInput(SMALL, random, serial++)
-      await variant.request(input.organization, (manager) => workload.run(manager, variant.filter, input))
-    }
-  }
+  if (gate === undefined || schema === undefined || url === undefined || name === undefined || workloadName === undefined) throw new Error(`bad arguments: ${process.argv.slice(2).join(' ')}`)
+  const { variant, run } = await soloRunner(url, schema, name, workloadName)
   const waitFor = async (file: string): Promise<void> => {
     while (!existsSync(file)) await new Promise((resolve) => setTimeout(resolve, 20))
   }

@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import path from 'node:path'
+import { benchScript } from './solo-process'
 import { createDataset, databaseUrl, dropDataset, dropRlsRole, SMALL } from './dataset'
 import { READ_WORKLOADS, type WorkloadName } from './workloads'
 
@@ -78,19 +79,7 @@ async function measure(dir: string, id: string, schema: string, url: string, wor
       `--callgrind-out-file=${out}`,
       process.execPath,
       '--single-threaded',
-      '-r',
-      path.join(__dirname, '..', 'spec', 'support', 'typeorm-line.js'),
-      '-r',
-      require.resolve('ts-node/register/transpile-only'),
-      path.join(__dirname, 'instructions-child.ts'),
-      gate,
-      schema,
-      url,
-      c.variant,
-      workload,
-      String(warm),
-      String(ops),
-      c.als ? 'als' : '-',
+      ...benchScript('instructions-child.ts', [gate, schema, url, c.variant, workload, String(warm), String(ops), c.als ? 'als' : '-']),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
