@@ -23,7 +23,9 @@ import { READ_WORKLOADS, type WorkloadName } from './workloads'
  * and the other columns are not comparable between processes to better than about ±10% (a process's pg and
  * socket time moved by that much between two processes of the same code on 2026-12-03). Knobs:
  * `PROFILE_WORKLOADS`, `PROFILE_VARIANTS` (default `handwritten,tenancy-als`), `PROFILE_REPEAT` (processes
- * per variant, default 1; the table gives medians), `BENCH_DATABASE_URL`. Writes `results/profile.md`.
+ * per variant, default 1; the table gives medians), `PROFILE_WATCH` (TypeORM functions whose self time is given
+ * for every variant, by name, comma-separated; default `isAliasProperty`), `BENCH_DATABASE_URL`. Writes
+ * `results/profile.md`.
  */
 
 interface Sampled {
@@ -79,6 +81,13 @@ function medians(runs: readonly Sampled[]): Medians {
   }
 }
 
+/** The self time of TypeORM's functions named `name` (every file and line of that name), summed. */
+function selfTimeOf(m: Medians, name: string): number {
+  let micros = 0
+  for (const [label, value] of m.typeorm) if (label.startsWith(`${name} (`)) micros += value
+  return micros
+}
+
 /** TypeORM's functions whose self time differs most between `variant` and `base` (what one's path runs more of). */
 function typeormDifferences(variant: Medians, base: Medians, count: number): string[] {
   const labels = new Set([...variant.typeorm.keys(), ...base.typeorm.keys()])
@@ -97,6 +106,7 @@ async function main(): Promise<void> {
   const repeat = Math.max(1, Number(process.env['PROFILE_REPEAT'] ?? 1))
   const chosen = (process.env['PROFILE_WORKLOADS'] ?? READ_WORKLOADS.join(',')).split(',') as WorkloadName[]
   const variants = (process.env['PROFILE_VARIANTS'] ?? 'handwritten,tenancy-als').split(',') as VariantName[]
+  const watched = (process.env['PROFILE_WATCH'] ?? 'isAliasProperty').split(',').filter((name) => name !== '')
   const dataset = await createDataset(url, SMALL, (line) => console.log(line))
   const dir = mkdtempSync(path.join(tmpdir(), 'tenancy-profile-'))
   const results = new Map<string, Sampled[]>()
@@ -138,6 +148,10 @@ async function main(): Promise<void> {
         lines.push('', `${variant}: typeorm-tenancy's own code ${us(own)} µs (${((100 * own) / m.wall).toFixed(2)}% of the wall time); its functions: ${top.join(', ')}.`)
       }
       if (variant !== base.variant) lines.push('', `${variant} against ${base.variant}, TypeORM's functions that differ most (µs): ${typeormDifferences(m, base.m, 5).join(', ')}.`)
+    }
+    for (const name of watched) {
+      const each = rows.map(({ variant, m }) => `${variant} ${us(selfTimeOf(m, name))}`)
+      lines.push('', `TypeORM's \`${name}\`, self time per operation (µs): ${each.join(', ')}.`)
     }
     lines.push('')
   }

@@ -4,6 +4,7 @@ import { resolveStore, type TenantStoreOption } from '../context/store-registry'
 import { TenancyConfigurationError, TypeormIncompatibleError } from '../errors'
 import { scopeResultCache } from '../cache/scoped-result-cache'
 import { guardLazyRelationCaches } from '../query/lazy-relation-cache'
+import { patchJoinPaths } from '../query/join-path-intern'
 import { patchQueryBuilders } from '../query/query-builder-patch'
 import { markViewDefinitions } from '../query/view-definition'
 import { keepDriverCallbacksOutOfRequests } from '../context/driver-callback-context'
@@ -92,6 +93,7 @@ export function installTenancy(dataSource: DataSource, options: TenancyOptions =
   }
   assertTypeormShape(dataSource)
   patchQueryBuilders()
+  patchJoinPaths()
   patchWriteBuilders()
   if ('queryFilter' in options) throw TenancyConfigurationError.renamedOption('queryFilter', 'unsafeDisableQueryFilter')
   if (options.unsafeDisableQueryFilter !== undefined && typeof options.unsafeDisableQueryFilter !== 'boolean') {
