@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { setFlagsFromString } from 'node:v8'
-import { Column, DataSource, Entity, ManyToOne, OneToMany, PrimaryGeneratedColumn, type SelectQueryBuilder } from 'typeorm'
+import type { DataSource, SelectQueryBuilder } from 'typeorm'
 import { runWithTenant, runWithoutTenant } from '../../lib'
 import { internJoinPath } from '../../lib/query/join-path-intern'
 import { A, SupportTicket, supportDeskEntities } from '../fixtures/support-desk-model'
@@ -10,7 +10,7 @@ import { describeEachDialect } from '../support/test-database'
 
 /**
  * V8's own answer to "is this string internalized?" (`%IsInternalizedString`), or undefined where this Node
- * has no such native: then the cases that need it are skipped, saying why.
+ * has no such native: then the cases that need it are skipped (mocha lists them as pending).
  */
 function internalizedCheck(): ((value: string) => boolean) | undefined {
   try {
@@ -24,6 +24,9 @@ function internalizedCheck(): ((value: string) => boolean) | undefined {
 const isInternalized = internalizedCheck()
 /** The same text as `${alias}.${property}`, built at run time as TypeORM's find builds a join path. */
 const built = (alias: string, property: string): string => [alias, property].join('.')
+/** What `EntityManager.find(SupportTicket, { relations: { comments: true }, ... })` runs: a builder with the find options set. */
+const findWithComments = (dataSource: DataSource): SelectQueryBuilder<SupportTicket> =>
+  dataSource.manager.createQueryBuilder(SupportTicket, 'SupportTicket').setFindOptions({ relations: { comments: true }, order: { id: 'ASC' }, take: 10 })
 const joinPaths = (qb: SelectQueryBuilder<object>): unknown[] =>
   (qb.expressionMap.joinAttributes as unknown as Array<{ entityOrProperty: unknown }>).map((j) => j.entityOrProperty)
 
@@ -52,9 +55,7 @@ describe('join paths are interned (a speed-up: the same text, the same SQL)', ()
 
 describeEachDialect('join paths of a find with relations', { entities: supportDeskEntities }, (db) => {
   const ds = () => db().dataSource
-  // what EntityManager.find runs: a builder with the find options set
-  const find = () =>
-    ds().manager.createQueryBuilder(SupportTicket, 'SupportTicket').setFindOptions({ relations: { comments: true }, order: { id: 'ASC' }, take: 10 })
+  const find = () => findWithComments(ds())
 
   before(async () => {
     await seedSupportDesk(ds())
@@ -76,36 +77,13 @@ describeEachDialect('join paths of a find with relations', { entities: supportDe
   })
 })
 
-@Entity({ name: 'intern_board' })
-class Board {
-  @PrimaryGeneratedColumn() id!: number
-  @OneToMany(() => Pin, (p) => p.board) pins!: Pin[]
-}
-
-@Entity({ name: 'intern_pin' })
-class Pin {
-  @PrimaryGeneratedColumn() id!: number
-  @Column() label!: string
-  @ManyToOne(() => Board, (b) => b.pins) board!: Board
-}
-
-describe('join paths on a DataSource without tenancy', () => {
-  let plain: DataSource
-
-  before(async () => {
-    plain = await new DataSource({ type: 'sqljs', entities: [Board, Pin], synchronize: true }).initialize()
-  })
-
-  after(async () => {
-    await plain.destroy()
-  })
-
+describeEachDialect('join paths on a DataSource without tenancy', { entities: supportDeskEntities, tenancy: false }, (db) => {
   it('are left as TypeORM built them: the plugin changes nothing where it is not installed', async function () {
     if (isInternalized === undefined) this.skip()
-    const qb = plain.manager.createQueryBuilder(Board, 'Board').setFindOptions({ relations: { pins: true } })
+    const qb = findWithComments(db().dataSource)
     await qb.getMany()
     const paths = joinPaths(qb)
-    expect(paths).to.deep.equal(['Board.pins'])
+    expect(paths).to.deep.equal(['SupportTicket.comments'])
     expect(isInternalized!(paths[0] as string)).to.equal(false)
   })
 })
